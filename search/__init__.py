@@ -1,0 +1,1 @@
+"""Question-answering search over a folder of articles."""

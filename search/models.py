@@ -1,0 +1,78 @@
+"""Records that flow through the engine; each result's to_dict() is the JSON contract."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """One article as loaded from the corpus."""
+
+    doc_id: str
+    title: str
+    text: str
+    source: str  # path relative to the corpus folder, or the record id for JSONL
+    url: str | None = None
+    date: str | None = None  # ISO YYYY-MM-DD when known
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A run of whole sentences of one document; start/end index the document's text."""
+
+    doc_id: str
+    number: int  # position of the passage within its document, from 0
+    start: int
+    end: int
+    text: str
+
+    @property
+    def passage_id(self) -> str:
+        return f"{self.doc_id}#{self.number}"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The sentence of a passage that best answers the question (document offsets)."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Citation:
+    doc_id: str
+    title: str
+    source: str
+    url: str | None
+    date: str | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    rank: int
+    score: float
+    text: str
+    answer: Answer
+    highlight: str  # HTML-escaped passage text with <mark> around matched words
+    citation: Citation
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SearchResponse:
+    query: str
+    took_ms: float
+    results: tuple[Hit, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict:
+        return {
+            "query": self.query,
+            "took_ms": self.took_ms,
+            "results": [hit.to_dict() for hit in self.results],
+        }

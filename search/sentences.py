@@ -1,0 +1,58 @@
+"""Sentence boundaries as character spans, with NLTK's untrained Punkt and our abbreviation list."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+from .wordlists import load_words
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+# A line break ends a sentence when the next line starts like a new one (not lowercase):
+# headings, list items and forum lines have no final punctuation.
+_LINE_BREAK = re.compile(r"\n(?=[ \t]*[^\s\w]*[A-Z0-9•\-*])")
+
+
+@lru_cache(maxsize=1)
+def _punkt() -> PunktSentenceTokenizer:
+    params = PunktParameters()
+    params.abbrev_types = set(load_words("abbreviations.txt"))
+    return PunktSentenceTokenizer(params)
+
+
+def _pieces(text: str, start: int, end: int, pattern: re.Pattern) -> list[tuple[int, int]]:
+    """Split text[start:end] at pattern matches, keeping absolute offsets."""
+    spans, cursor = [], start
+    for match in pattern.finditer(text, start, end):
+        spans.append((cursor, match.start()))
+        cursor = match.end()
+    spans.append((cursor, end))
+    return spans
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int] | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if start < end else None
+
+
+def paragraph_spans(text: str) -> list[tuple[int, int]]:
+    """Blank-line separated paragraphs, whitespace trimmed."""
+    spans = (_strip(text, s, e) for s, e in _pieces(text, 0, len(text), _PARAGRAPH_BREAK))
+    return [s for s in spans if s]
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentences of text[start:end] as (start, end) offsets into text, whitespace trimmed."""
+    end = len(text) if end is None else end
+    spans = []
+    for line_start, line_end in _pieces(text, start, end, _LINE_BREAK):
+        chunk = text[line_start:line_end]
+        for s, e in _punkt().span_tokenize(chunk):
+            stripped = _strip(text, line_start + s, line_start + e)
+            if stripped:
+                spans.append(stripped)
+    return spans

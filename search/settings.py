@@ -1,0 +1,55 @@
+"""Every tunable of the engine, as data: the CLI, the web app and the README are checked against it."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    help: str
+    env: str | None = None  # environment variable that overrides the default
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("corpus", "corpus", "folder of articles to index", "QA_SEARCH_CORPUS"),
+    Setting("index", "index", "folder holding the built index", "QA_SEARCH_INDEX"),
+    Setting("host", "127.0.0.1", "address the web server listens on", "QA_SEARCH_HOST"),
+    Setting("port", 8000, "port the web server listens on", "QA_SEARCH_PORT"),
+    Setting("workers", 2, "gunicorn sync worker processes", "QA_SEARCH_WORKERS"),
+    Setting("k_default", 10, "results returned when k is not given"),
+    Setting("k_max", 50, "largest k accepted"),
+    Setting("max_query_chars", 1000, "longest question accepted, in characters"),
+    Setting("max_query_terms", 32, "distinct query terms kept after analysis"),
+    Setting("max_token_chars", 40, "longer tokens are dropped from questions and passages"),
+    Setting("passage_words", 100, "target passage length in words"),
+    Setting("passage_max_words", 200, "hard upper bound on passage length in words"),
+    Setting("max_file_bytes", 20_000_000, "corpus files larger than this are skipped"),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def get(name: str):
+    """The setting's value: its environment variable when set, else its default."""
+    setting = _BY_NAME[name]
+    if setting.env and os.environ.get(setting.env):
+        raw = os.environ[setting.env]
+        return type(setting.default)(raw)
+    return setting.default
+
+
+def default_corpus() -> Path:
+    """The corpus folder: the setting, else the bundled articles beside the package."""
+    configured = Path(get("corpus"))
+    if configured.is_dir() or os.environ.get("QA_SEARCH_CORPUS"):
+        return configured
+    bundled = Path(__file__).resolve().parent.parent / "corpus"
+    return bundled if bundled.is_dir() else configured
+
+
+def default_index() -> Path:
+    return Path(get("index"))
