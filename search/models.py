@@ -59,9 +59,19 @@ class Hit:
     answer: Answer
     highlight: str  # HTML-escaped passage text with <mark> around matched words
     citation: Citation
+    # Matched words as (start, end) offsets into `text`, for renderers that escape by
+    # themselves (the HTML page); not part of the JSON contract.
+    marks: tuple[tuple[int, int], ...] = ()
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {
+            "rank": self.rank,
+            "score": self.score,
+            "text": self.text,
+            "answer": asdict(self.answer),
+            "highlight": self.highlight,
+            "citation": asdict(self.citation),
+        }
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,44 @@
+"""Choose the answer sentence of a passage and mark its matched words. Pure functions.
+
+Choosing (which sentence, which words) is kept apart from showing (templates, CLI).
+"""
+from __future__ import annotations
+
+from html import escape
+from typing import Mapping
+
+from .analysis import STOP_WORDS, stem, words
+from .models import Answer
+from .sentences import sentence_spans
+
+
+def matched_spans(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
+    """Spans of text whose words analyze to one of the query terms."""
+    return [(s, e) for w, s, e in words(text) if w not in STOP_WORDS and stem(w) in terms]
+
+
+def best_sentence(text: str, offset: int, weights: Mapping[str, float]) -> Answer:
+    """The sentence covering the most (weighted) distinct query terms; the first on ties.
+
+    `offset` is where text starts in its document, so the answer's offsets are document offsets.
+    """
+    spans = sentence_spans(text) or [(0, len(text))]
+    best, best_score = spans[0], -1.0
+    for start, end in spans:
+        found = {stem(w) for w, _, _ in words(text[start:end]) if w not in STOP_WORDS}
+        score = sum(weights.get(term, 0.0) for term in found)
+        if score > best_score:
+            best, best_score = (start, end), score
+    start, end = best
+    return Answer(text=text[start:end], start=offset + start, end=offset + end)
+
+
+def highlight(text: str, marks: list[tuple[int, int]]) -> str:
+    """HTML-escaped text with <mark> around each marked span; nothing else is markup."""
+    out, cursor = [], 0
+    for start, end in marks:
+        out.append(escape(text[cursor:start]))
+        out.append(f"<mark>{escape(text[start:end])}</mark>")
+        cursor = end
+    out.append(escape(text[cursor:]))
+    return "".join(out)

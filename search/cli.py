@@ -1,0 +1,119 @@
+"""The `qa-search` command: index, ask and serve (also `python -m search`)."""
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from pathlib import Path
+
+from . import settings
+from .errors import SearchError
+from .jsonio import dumps
+from .models import SearchResponse
+
+
+def _progress(total: int, label: str):
+    """A tqdm bar on a terminal; silence elsewhere (pipes, CI logs)."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+    bar = tqdm(total=total, unit=label, file=sys.stderr, leave=False)
+    return lambda done: bar.update(done - bar.n)
+
+
+def cmd_index(args) -> int:
+    from .corpus import corpus_files
+    from .indexer import index_corpus
+    corpus = Path(args.corpus)
+    total = len(corpus_files(corpus)) if corpus.is_dir() else 0
+    report = index_corpus(corpus, Path(args.index), progress=_progress(total, "doc"))
+    for problem in report.problems:
+        print(f"skipped: {problem}", file=sys.stderr)
+    rate = report.passages / report.seconds if report.seconds else 0.0
+    print(f"indexed {report.documents} documents as {report.passages} passages in "
+          f"{report.seconds:.2f} s ({rate:,.0f} passages/s) into {args.index}")
+    return 0
+
+
+def format_text(response: SearchResponse) -> str:
+    """The response for people: rank, answer sentence, citation, passage."""
+    if not response.results:
+        return f'No passages match "{response.query}".'
+    lines = []
+    for hit in response.results:
+        c = hit.citation
+        when = f", {c.date}" if c.date else ""
+        lines.append(f"[{hit.rank}] {hit.answer.text}")
+        lines.append(f"    — {c.title} ({c.url or c.source}{when}; chars {c.start}–{c.end}) score {hit.score}")
+        lines.extend(textwrap.wrap(hit.text, 96, initial_indent="    ", subsequent_indent="    ",
+                                   max_lines=4, placeholder=" …"))
+        lines.append("")
+    lines.append(f"{len(response.results)} results in {response.took_ms} ms")
+    return "\n".join(lines)
+
+
+def cmd_ask(args) -> int:
+    from .engine import Engine
+    engine = Engine(args.index)
+    try:
+        response = engine.ask(args.question, k=args.k)
+    finally:
+        engine.close()
+    print(dumps(response.to_dict()) if args.json else format_text(response))
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from .freshness import why_rebuild
+    from .serve import serve
+    corpus, index = Path(args.corpus), Path(args.index)
+    reason = why_rebuild(corpus, index) if corpus.is_dir() else None
+    if reason:
+        print(f"building the index from {corpus} ({reason}) …", file=sys.stderr)
+        cmd_index(argparse.Namespace(corpus=str(corpus), index=str(index)))
+    serve(index, args.host, args.port, args.workers)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qa-search", description="Ask questions of a folder of articles.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def folders(p, corpus=True):
+        if corpus:
+            p.add_argument("--corpus", default=str(settings.default_corpus()),
+                           help="folder of articles (default: %(default)s, env QA_SEARCH_CORPUS)")
+        p.add_argument("--index", default=str(settings.default_index()),
+                       help="index folder (default: %(default)s, env QA_SEARCH_INDEX)")
+
+    p = sub.add_parser("index", help="build the index from a folder of articles")
+    folders(p)
+    p.set_defaults(run=cmd_index)
+
+    p = sub.add_parser("ask", help="ask a question and print ranked, cited passages")
+    p.add_argument("question", help="the question, in plain words")
+    p.add_argument("-k", type=int, default=settings.get("k_default"),
+                   help=f"number of passages (1..{settings.get('k_max')}, default %(default)s)")
+    p.add_argument("--json", action="store_true", help="print the JSON endpoint's body instead of text")
+    folders(p, corpus=False)
+    p.set_defaults(run=cmd_ask)
+
+    p = sub.add_parser("serve", help="serve the web app with gunicorn, building the index when needed")
+    folders(p)
+    p.add_argument("--host", default=settings.get("host"), help="address (default: %(default)s)")
+    p.add_argument("--port", type=int, default=settings.get("port"), help="port (default: %(default)s)")
+    p.add_argument("--workers", type=int, default=settings.get("workers"),
+                   help="gunicorn sync workers (default: %(default)s)")
+    p.set_defaults(run=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except SearchError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2 if exc.status == 400 else 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,89 @@
+"""Open the live index once per process and hand each thread a current Whoosh searcher.
+
+A searcher is reopened (never refresh()ed) when the live build changes or the index
+has new commits, so a reader never sees stale or duplicated hits.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+
+from . import manifest
+from .errors import IndexMissing, IndexStale
+from .indexer import current_build
+
+
+@dataclass(frozen=True)
+class RawHit:
+    """A scored passage straight from the index: its stored fields and its score."""
+
+    score: float
+    fields: dict
+
+
+class IndexHandle:
+    """The live index of one folder; thread-safe, opens lazily, reopens on change."""
+
+    def __init__(self, index_dir: Path | str):
+        self.index_dir = Path(index_dir)
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._build: Path | None = None
+        self._ix = None
+        self.manifest: manifest.Manifest | None = None
+
+    def _open_build(self) -> None:
+        build = current_build(self.index_dir)
+        if build is None:
+            raise IndexMissing(f"no index in {self.index_dir}: run `qa-search index --index {self.index_dir}`")
+        found = manifest.read(build)
+        problem = "it has no manifest" if found is None else found.incompatibility()
+        if problem:
+            raise IndexStale(f"the index in {self.index_dir} cannot be used ({problem}): "
+                             f"rebuild it with `qa-search index --index {self.index_dir}`")
+        if self._ix is not None:
+            self._ix.close()
+        self._ix = whoosh_index.open_dir(str(build))
+        self._build, self.manifest = build, found
+
+    def _current(self):
+        with self._lock:
+            if self._ix is None or current_build(self.index_dir) != self._build:
+                self._open_build()
+            return self._ix
+
+    def searcher(self) -> Searcher:
+        """A searcher for this thread that sees the latest committed state of the live build."""
+        ix = self._current()
+        held = getattr(self._local, "searcher", None)
+        if held is not None and held[0] is ix and held[1].up_to_date():
+            return held[1]
+        if held is not None:
+            held[1].close()
+        searcher = ix.searcher(weighting=BM25F())
+        self._local.searcher = (ix, searcher)
+        return searcher
+
+    def search(self, query, limit: int) -> list[RawHit]:
+        searcher = self.searcher()
+        results = searcher.search(query, limit=limit)
+        return [RawHit(hit.score, hit.fields()) for hit in results]
+
+    def stats(self) -> dict:
+        searcher = self.searcher()
+        return {"documents": len(list(searcher.lexicon("doc_id"))), "passages": searcher.doc_count()}
+
+    def close(self) -> None:
+        with self._lock:
+            held = getattr(self._local, "searcher", None)
+            if held is not None:
+                held[1].close()
+                self._local.searcher = None
+            if self._ix is not None:
+                self._ix.close()
+                self._ix = None

@@ -1,0 +1,35 @@
+"""Run the web app under gunicorn's sync workers; each worker opens the index itself, after the fork."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from gunicorn.app.base import BaseApplication
+
+
+class _Server(BaseApplication):
+    def __init__(self, index_dir: Path, options: dict):
+        self.index_dir = index_dir
+        self.options = options
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        # Called in each worker (preload_app is off), so no index handle crosses a fork.
+        from web import create_app
+        return create_app({"INDEX_DIR": str(self.index_dir)})
+
+
+def serve(index_dir: Path, host: str, port: int, workers: int) -> None:
+    _Server(Path(index_dir).resolve(), {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "sync",
+        "preload_app": False,
+        "timeout": 30,
+        "accesslog": "-",
+        "limit_request_line": 4094,
+        "limit_request_fields": 50,
+    }).run()

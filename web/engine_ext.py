@@ -1,0 +1,33 @@
+"""The engine's lifecycle in the app: created on first use in each process, closed at exit."""
+from __future__ import annotations
+
+import atexit
+import threading
+
+from flask import Flask, current_app
+
+from search.engine import Engine
+from search.models import SearchResponse
+
+_lock = threading.Lock()
+
+
+def get_engine() -> Engine:
+    """This process's engine; opened lazily so that nothing is opened before a fork."""
+    ext = current_app.extensions
+    if "qa_engine" not in ext:
+        with _lock:
+            if "qa_engine" not in ext:
+                engine = Engine(current_app.config["INDEX_DIR"])
+                atexit.register(engine.close)
+                ext["qa_engine"] = engine
+    return ext["qa_engine"]
+
+
+def ask(args) -> SearchResponse:
+    """The one search the page and the API both make, from request arguments."""
+    return get_engine().ask(args.get("q", ""), k=args.get("k") or None)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions.pop("qa_engine", None)
