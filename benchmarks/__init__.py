@@ -1,0 +1,1 @@
+"""Benchmarks: peer search libraries scored with search/evaluation.py."""
