@@ -48,8 +48,10 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Sentences of text[start:end] as (start, end) offsets into text, whitespace trimmed."""
     end = len(text) if end is None else end
-    spans = []
-    for line_start, line_end in _pieces(text, start, end, _LINE_BREAK):
+    spans: list[tuple[int, int]] = []
+    lines = (line for para in _pieces(text, start, end, _PARAGRAPH_BREAK)
+             for line in _pieces(text, *para, _LINE_BREAK))
+    for line_start, line_end in lines:
         chunk = text[line_start:line_end]
         for s, e in _punkt().span_tokenize(chunk):
             stripped = _strip(text, line_start + s, line_start + e)
