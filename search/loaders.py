@@ -101,7 +101,7 @@ class _HTMLText(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = {k.lower(): (v or "") for k, v in attrs}
-        if tag == "title":
+        if tag == "title" and not self.skip_depth:  # not an <svg><title> tooltip
             self.in_title = True
         elif tag == "meta":
             key = (attrs.get("name") or attrs.get("property") or "").lower()
