@@ -33,6 +33,12 @@ def iso_date(value: object) -> str | None:
     return match.group(0) if 1 <= month <= 12 and 1 <= day <= 31 else None
 
 
+def _web_url(value: object) -> str | None:
+    """value when it is an http(s) URL; anything else (javascript:, data:, paths) would be unsafe as a link."""
+    url = str(value).strip() if value else ""
+    return url if url.lower().startswith(("http://", "https://")) else None
+
+
 def title_from_text(text: str, limit: int = 80) -> str:
     """A title for a document that has none: the start of its first non-empty line."""
     for line in text.splitlines():
@@ -81,7 +87,7 @@ def parse_md(text: str) -> Parsed:
         text = text[match.end():]
     heading = _MD_HEADING.search(text)
     title = meta.get("title") or (heading.group(1).strip() if heading else title_from_text(text))
-    return Parsed(text=text, title=title, url=meta.get("url") or None, date=iso_date(meta.get("date")))
+    return Parsed(text=text, title=title, url=_web_url(meta.get("url")), date=iso_date(meta.get("date")))
 
 
 class _HTMLText(HTMLParser):
@@ -140,8 +146,7 @@ def parse_html(text: str) -> Parsed:
     date = next((iso_date(meta[k]) for k in ("date", "article:published_time", "dc.date", "pubdate")
                  if iso_date(meta.get(k))), None)
     title = " ".join("".join(parser.title).split()) or meta.get("og:title") or title_from_text(clean)
-    return Parsed(text=clean, title=title, url=url if url and url.startswith(("http://", "https://")) else None,
-                  date=date)
+    return Parsed(text=clean, title=title, url=_web_url(url), date=date)
 
 
 def parse_jsonl(text: str) -> tuple[list[Parsed], list[str]]:
@@ -162,7 +167,7 @@ def parse_jsonl(text: str) -> tuple[list[Parsed], list[str]]:
         records.append(Parsed(
             text=obj["text"],
             title=str(title) if title else title_from_text(obj["text"]),
-            url=str(obj["url"]) if obj.get("url") else None,
+            url=_web_url(obj.get("url")),
             date=iso_date(obj.get("date")),
             record_id=str(obj["id"]).strip(),
         ))
