@@ -152,7 +152,8 @@ def parse_html(text: str) -> Parsed:
 def parse_jsonl(text: str) -> tuple[list[Parsed], list[str]]:
     """One document a line (id, title, text, optional url, date); bad lines are reported."""
     records, problems = [], []
-    for number, line in enumerate(text.splitlines(), 1):
+    # Not splitlines(): JSON strings may hold raw U+2028, U+2029 and U+0085, which it splits at.
+    for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:
