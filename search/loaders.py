@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+import datetime
 from html.parser import HTMLParser
 
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -29,8 +30,10 @@ def iso_date(value: object) -> str | None:
     match = _DATE.match(str(value).strip()) if value is not None else None
     if not match:
         return None
-    year, month, day = (int(g) for g in match.groups())
-    return match.group(0) if 1 <= month <= 12 and 1 <= day <= 31 else None
+    try:
+        return datetime.date(*(int(g) for g in match.groups())).isoformat()
+    except ValueError:  # not on the calendar: 2023-02-30, 2024-13-01
+        return None
 
 
 def _web_url(value: object) -> str | None:
