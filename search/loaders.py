@@ -45,9 +45,8 @@ def _web_url(value: object) -> str | None:
 def title_from_text(text: str, limit: int = 80) -> str:
     """A title for a document that has none: the start of its first non-empty line."""
     for line in text.splitlines():
-        line = " ".join(line.split())
-        if line:
-            line = _DATE_LINE.sub("", line).strip() or line
+        line = _DATE_LINE.sub("", " ".join(line.split())).strip()
+        if line:  # a line holding only the date is skipped, not taken as the title
             return line if len(line) <= limit else line[: limit - 1].rsplit(" ", 1)[0] + "…"
     return "Untitled"
 

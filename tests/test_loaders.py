@@ -52,6 +52,12 @@ def test_txt_bundled_style_date_prefix():
     assert parsed.title.startswith("For All Mankind")
 
 
+def test_txt_date_line_first_is_not_the_title():
+    assert parse_txt("date 2024-01-01\nReal Title\n\nBody text.").title == "Real Title"
+    assert parse_txt("Date: 2024-01-01\n\nThe body starts here.").title == "The body starts here."
+    assert title_from_text("date 2024-01-01") == "Untitled"
+
+
 def test_blank_text_gets_untitled():
     assert title_from_text("\n \n") == "Untitled"
     assert parse_txt("").title == "Untitled"
