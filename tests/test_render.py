@@ -1,11 +1,13 @@
 """render.segments: plain-text pieces of a hit whose flags match the marks and the answer exactly."""
+import dataclasses
+import json
 from pathlib import Path
 
 import pytest
 
 from search.answers import best_sentence, highlight, matched_spans
 from search.chunking import chunk_document
-from search.models import Answer, Citation, Document, Hit
+from search.models import Answer, Citation, Document, Hit, SearchResponse
 from search.query import plan
 from web.render import segments
 
@@ -85,3 +87,16 @@ def test_hits_built_from_the_bundled_articles():
             check_segments(hit)
             checked += bool(marks)
     assert checked > 5
+
+
+def test_hit_json_contract_leaves_marks_out():
+    text = "A rocket took the crew to the moon."
+    hit = make_hit(text, [(2, 8)], (0, len(text)))
+    data = json.loads(json.dumps(SearchResponse(query="rocket", took_ms=1.5, results=(hit,)).to_dict()))
+    (result,) = data["results"]
+    assert set(result) == {"rank", "score", "text", "answer", "highlight", "citation"}
+    assert result["answer"] == {"text": text, "start": 500, "end": 500 + len(text)}
+    assert result["highlight"] == "A <mark>rocket</mark> took the crew to the moon."
+    assert result["citation"]["start"] == 500
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        hit.rank = 2
