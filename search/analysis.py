@@ -15,14 +15,15 @@ from . import settings
 from .wordlists import load_words
 
 ANALYZER_NAME = "regex+lower+stop+snowball-english"
-ANALYZER_VERSION = 1
+ANALYZER_VERSION = 2
 
 # Words joined by apostrophes or inner dots stay one token ("show's", "u.s", "2.5").
 TOKEN_PATTERN = r"\w+(?:[.'’]\w+)*"
 _TOKEN_RE = re.compile(TOKEN_PATTERN)
 
 
-STOP_WORDS = load_words("stopwords.txt")
+# The list spells contractions with a straight apostrophe; text often uses the curly one.
+STOP_WORDS = frozenset(v for w in load_words("stopwords.txt") for v in (w, w.replace("'", "’")))
 _STEMMER = EnglishStemmer()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+import datetime
 from html.parser import HTMLParser
 
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -29,16 +30,23 @@ def iso_date(value: object) -> str | None:
     match = _DATE.match(str(value).strip()) if value is not None else None
     if not match:
         return None
-    year, month, day = (int(g) for g in match.groups())
-    return match.group(0) if 1 <= month <= 12 and 1 <= day <= 31 else None
+    try:
+        return datetime.date(*(int(g) for g in match.groups())).isoformat()
+    except ValueError:  # not on the calendar: 2023-02-30, 2024-13-01
+        return None
+
+
+def _web_url(value: object) -> str | None:
+    """value when it is an http(s) URL; anything else (javascript:, data:, paths) would be unsafe as a link."""
+    url = str(value).strip() if value else ""
+    return url if url.lower().startswith(("http://", "https://")) else None
 
 
 def title_from_text(text: str, limit: int = 80) -> str:
     """A title for a document that has none: the start of its first non-empty line."""
     for line in text.splitlines():
-        line = " ".join(line.split())
-        if line:
-            line = _DATE_LINE.sub("", line).strip() or line
+        line = _DATE_LINE.sub("", " ".join(line.split())).strip()
+        if line:  # a line holding only the date is skipped, not taken as the title
             return line if len(line) <= limit else line[: limit - 1].rsplit(" ", 1)[0] + "…"
     return "Untitled"
 
@@ -81,7 +89,7 @@ def parse_md(text: str) -> Parsed:
         text = text[match.end():]
     heading = _MD_HEADING.search(text)
     title = meta.get("title") or (heading.group(1).strip() if heading else title_from_text(text))
-    return Parsed(text=text, title=title, url=meta.get("url") or None, date=iso_date(meta.get("date")))
+    return Parsed(text=text, title=title, url=_web_url(meta.get("url")), date=iso_date(meta.get("date")))
 
 
 class _HTMLText(HTMLParser):
@@ -101,7 +109,7 @@ class _HTMLText(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = {k.lower(): (v or "") for k, v in attrs}
-        if tag == "title":
+        if tag == "title" and not self.skip_depth:  # not an <svg><title> tooltip
             self.in_title = True
         elif tag == "meta":
             key = (attrs.get("name") or attrs.get("property") or "").lower()
@@ -140,14 +148,14 @@ def parse_html(text: str) -> Parsed:
     date = next((iso_date(meta[k]) for k in ("date", "article:published_time", "dc.date", "pubdate")
                  if iso_date(meta.get(k))), None)
     title = " ".join("".join(parser.title).split()) or meta.get("og:title") or title_from_text(clean)
-    return Parsed(text=clean, title=title, url=url if url and url.startswith(("http://", "https://")) else None,
-                  date=date)
+    return Parsed(text=clean, title=title, url=_web_url(url), date=date)
 
 
 def parse_jsonl(text: str) -> tuple[list[Parsed], list[str]]:
     """One document a line (id, title, text, optional url, date); bad lines are reported."""
     records, problems = [], []
-    for number, line in enumerate(text.splitlines(), 1):
+    # Not splitlines(): JSON strings may hold raw U+2028, U+2029 and U+0085, which it splits at.
+    for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:
@@ -162,7 +170,7 @@ def parse_jsonl(text: str) -> tuple[list[Parsed], list[str]]:
         records.append(Parsed(
             text=obj["text"],
             title=str(title) if title else title_from_text(obj["text"]),
-            url=str(obj["url"]) if obj.get("url") else None,
+            url=_web_url(obj.get("url")),
             date=iso_date(obj.get("date")),
             record_id=str(obj["id"]).strip(),
         ))

@@ -12,6 +12,8 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 # A line break ends a sentence when the next line starts like a new one (not lowercase):
 # headings, list items and forum lines have no final punctuation.
 _LINE_BREAK = re.compile(r"\n(?=[ \t]*[^\s\w]*[A-Z0-9•\-*])")
+# Punkt always breaks after "?" or "!", even inside a quote the sentence goes on from: “Why?” she asked.
+_QUOTED_STOP = re.compile(r"[?!][\"'”’]+$")
 
 
 @lru_cache(maxsize=1)
@@ -48,11 +50,18 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Sentences of text[start:end] as (start, end) offsets into text, whitespace trimmed."""
     end = len(text) if end is None else end
-    spans = []
-    for line_start, line_end in _pieces(text, start, end, _LINE_BREAK):
+    spans: list[tuple[int, int]] = []
+    lines = (line for para in _pieces(text, start, end, _PARAGRAPH_BREAK)
+             for line in _pieces(text, *para, _LINE_BREAK))
+    for line_start, line_end in lines:
         chunk = text[line_start:line_end]
+        first = len(spans)
         for s, e in _punkt().span_tokenize(chunk):
             stripped = _strip(text, line_start + s, line_start + e)
-            if stripped:
+            if not stripped:
+                continue
+            if len(spans) > first and text[stripped[0]].islower() and _QUOTED_STOP.search(text, *spans[-1]):
+                spans[-1] = (spans[-1][0], stripped[1])
+            else:
                 spans.append(stripped)
     return spans
