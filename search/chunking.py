@@ -72,6 +72,11 @@ def _balanced(units: list[tuple[Span, int, bool]], target: int, max_words: int) 
 
 def passage_spans(text: str, target_words: int = 100, max_words: int = 200) -> list[Span]:
     """Passages as spans of text: paragraphs first, small ones merged, big ones split evenly."""
+    return _layout(text, target_words, max_words)[1]
+
+
+def _layout(text: str, target_words: int, max_words: int) -> tuple[list[Span], list[Span]]:
+    """(sentence spans, passage spans) of text; every sentence lies inside one passage."""
     check_sizes(target_words, max_words)
     units = _units(text, max_words)
     # Blocks: runs of paragraphs merged until they reach half the target.
@@ -85,7 +90,7 @@ def passage_spans(text: str, target_words: int = 100, max_words: int = 200) -> l
     for block in blocks:
         for group in _balanced(block, target_words, max_words):
             spans.append((block[group[0]][0][0], block[group[-1]][0][1]))
-    return _merge_tiny(text, spans, target_words, max_words)
+    return [span for span, _, _ in units], _merge_tiny(text, spans, target_words, max_words)
 
 
 def _merge_tiny(text: str, spans: list[Span], target: int, max_words: int) -> list[Span]:
@@ -109,7 +114,14 @@ def _merge_tiny(text: str, spans: list[Span], target: int, max_words: int) -> li
 
 
 def chunk_document(doc: Document, target_words: int = 100, max_words: int = 200) -> list[Passage]:
-    return [
-        Passage(doc_id=doc.doc_id, number=i, start=s, end=e, text=doc.text[s:e])
-        for i, (s, e) in enumerate(passage_spans(doc.text, target_words, max_words))
-    ]
+    """The document's passages, each with its sentences as offsets relative to the passage."""
+    sentences, spans = _layout(doc.text, target_words, max_words)
+    passages, i = [], 0
+    for number, (start, end) in enumerate(spans):
+        inside = []
+        while i < len(sentences) and sentences[i][1] <= end:
+            inside.append((sentences[i][0] - start, sentences[i][1] - start))
+            i += 1
+        passages.append(Passage(doc_id=doc.doc_id, number=number, start=start, end=end,
+                                text=doc.text[start:end], sentences=tuple(inside)))
+    return passages

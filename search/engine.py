@@ -5,10 +5,12 @@ import time
 from pathlib import Path
 
 from . import settings
-from .answers import best_sentence, highlight, matched_spans
+from .answers import highlight, matched_spans
 from .errors import BadQuery
-from .models import Citation, Hit, SearchResponse
+from .models import Answer, Citation, Hit, SearchResponse
 from .query import plan
+from .questions import Question, read_question
+from .rerank import Candidate, best_sentence, rerank
 from .searcher import IndexHandle, RawHit
 
 
@@ -25,15 +27,24 @@ def check_k(k: object) -> int:
     return k
 
 
-def _hit(rank: int, raw: RawHit, weights: dict[str, float]) -> Hit:
+def _candidate(raw: RawHit) -> Candidate:
     f = raw.fields
-    marks = matched_spans(f["text"], frozenset(weights))
+    return Candidate(score=float(raw.score), doc_id=f["doc_id"], title=f["title"], text=f["text"],
+                     sentences=tuple(tuple(s) for s in f["sents"]),
+                     sentence_terms=tuple(tuple(t.split()) for t in f["sterms"]), fields=f)
+
+
+def _hit(rank: int, score: float, cand: Candidate, q: Question) -> Hit:
+    f = cand.fields
+    i = best_sentence(q, cand)
+    s, e = cand.sentences[i] if i >= 0 else (0, len(cand.text))
+    marks = matched_spans(cand.text, frozenset(q.weights))
     return Hit(
         rank=rank,
-        score=round(float(raw.score), 4),
-        text=f["text"],
-        answer=best_sentence(f["text"], f["start"], weights),
-        highlight=highlight(f["text"], marks),
+        score=round(score, 4),
+        text=cand.text,
+        answer=Answer(text=cand.text[s:e], start=f["start"] + s, end=f["start"] + e),
+        highlight=highlight(cand.text, marks),
         citation=Citation(doc_id=f["doc_id"], title=f["title"], source=f["source"], url=f.get("url"),
                           date=f.get("date") or None, start=f["start"], end=f["end"]),
         marks=tuple(marks),
@@ -50,14 +61,13 @@ class Engine:
         started = time.perf_counter()
         k = check_k(settings.get("k_default") if k is None else k)
         query = plan(question)
+        searcher = self.index.searcher()  # also reports a missing index for a question of stop words
         hits: list[Hit] = []
         if query.terms:
-            raw = self.index.search(query.to_whoosh(), limit=k)
-            searcher = self.index.searcher()
-            weights = {t: searcher.idf("text", t) for t in query.terms}
-            hits = [_hit(rank, r, weights) for rank, r in enumerate(raw, 1)]
-        else:
-            self.index.searcher()  # still report a missing index rather than an empty answer
+            raw = self.index.search(query.to_whoosh(), limit=max(k, settings.get("rerank_depth")))
+            q = read_question(query.question, {t: searcher.idf("text", t) for t in query.terms})
+            ranked = rerank(q, [_candidate(r) for r in raw])[:k]
+            hits = [_hit(rank, score, cand, q) for rank, (score, cand) in enumerate(ranked, 1)]
         took = (time.perf_counter() - started) * 1000
         return SearchResponse(query=query.question, took_ms=round(took, 2), results=tuple(hits))
 

@@ -41,6 +41,8 @@ def make_schema() -> Schema:
         date=ID(stored=True),
         start=STORED,
         end=STORED,
+        sents=STORED,  # sentence spans relative to the passage
+        sterms=STORED,  # each sentence's analyzed terms, space-joined (re-ranking reads them)
     )
 
 
@@ -66,7 +68,9 @@ def current_build(index_dir: Path) -> Path | None:
 def _passage_fields(doc: Document, target: int, max_words: int) -> Iterable[dict]:
     for p in chunk_document(doc, target, max_words):
         yield dict(pid=p.passage_id, doc_id=doc.doc_id, number=p.number, title=doc.title, text=p.text,
-                   source=doc.source, url=doc.url, date=doc.date or "", start=p.start, end=p.end)
+                   source=doc.source, url=doc.url, date=doc.date or "", start=p.start, end=p.end,
+                   sents=[list(span) for span in p.sentences],
+                   sterms=[" ".join(analysis.terms(p.text[a:b])) for a, b in p.sentences])
 
 
 def build_index(documents: list[Document], index_dir: Path | str, *, files: dict[str, str] | None = None,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from . import analysis
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MANIFEST_NAME = "manifest.json"
 
 

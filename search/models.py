@@ -25,6 +25,7 @@ class Passage:
     start: int
     end: int
     text: str
+    sentences: tuple[tuple[int, int], ...] = ()  # sentence spans, relative to the passage
 
     @property
     def passage_id(self) -> str:

@@ -13,7 +13,7 @@ from whoosh import index as whoosh_index
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from . import manifest
+from . import manifest, settings
 from .errors import IndexMissing, IndexStale
 from .indexer import current_build
 
@@ -65,7 +65,7 @@ class IndexHandle:
             return held[1]
         if held is not None:
             held[1].close()
-        searcher = ix.searcher(weighting=BM25F())
+        searcher = ix.searcher(weighting=BM25F(B=settings.get("bm25_b"), K1=settings.get("bm25_k1")))
         self._local.searcher = (ix, searcher)
         return searcher
 

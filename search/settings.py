@@ -25,8 +25,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_query_chars", 1000, "longest question accepted, in characters"),
     Setting("max_query_terms", 32, "distinct query terms kept after analysis"),
     Setting("max_token_chars", 40, "longer tokens are dropped from questions and passages"),
-    Setting("passage_words", 100, "target passage length in words"),
-    Setting("passage_max_words", 200, "hard upper bound on passage length in words"),
+    Setting("passage_words", 140, "target passage length in words"),
+    Setting("passage_max_words", 220, "hard upper bound on passage length in words"),
+    Setting("bm25_k1", 0.5, "BM25F term-frequency saturation of the first stage"),
+    Setting("bm25_b", 0.5, "BM25F length normalization of the first stage"),
+    Setting("rerank_depth", 30, "first-stage candidates the re-ranker orders"),
     Setting("max_file_bytes", 20_000_000, "corpus files larger than this are skipped"),
 )
 

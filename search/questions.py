@@ -1,0 +1,62 @@
+"""What a question asks for: its weighted terms, adjacent-term pairs, and the kind of answer."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Mapping
+
+from .analysis import STOP_WORDS, stem, words
+from .query import QUESTION_WORDS
+
+_KINDS = (
+    ("number", re.compile(r"\bhow (many|much|long|old|far|large|big|tall|high|often|fast)\b"
+                          r"|\bwhat (percentage|percent|number|amount|size)\b")),
+    ("date", re.compile(r"\b(when|what (year|date|day|month|century|decade|time)|which (year|century|decade))\b")),
+    ("person", re.compile(r"\b(who|whom|whose)\b")),
+    ("place", re.compile(r"\bwhere\b|\b(what|which) (city|country|state|place|region|town|continent)\b")),
+)
+_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+                     r"forty|fifty|hundred|thousand|million|billion|dozen|half)\b", re.IGNORECASE)
+_DATE = re.compile(r"\b(1\d{3}|20\d{2}|\d{1,2}(st|nd|rd|th) century|January|February|March|April|May|June|"
+                   r"July|August|September|October|November|December|spring|summer|autumn|winter)\b"
+                   r"|\b\d{1,4}s\b", re.IGNORECASE)
+_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'’-]+")
+
+
+def answer_kind(question: str) -> str:
+    """number, date, person, place, or other."""
+    lowered = question.lower()
+    return next((kind for kind, pattern in _KINDS if pattern.search(lowered)), "other")
+
+
+def offers_kind(kind: str, sentence: str, question_words: frozenset[str]) -> bool:
+    """Does the sentence hold something of the kind asked for (a name not in the question, a year...)."""
+    if kind == "number":
+        return any(m.group().lower() not in question_words for m in _NUMBER.finditer(sentence))
+    if kind == "date":
+        return bool(_DATE.search(sentence))
+    if kind in ("person", "place"):
+        return any(m.group().lower() not in question_words for m in _NAME.finditer(sentence))
+    return False
+
+
+@dataclass(frozen=True)
+class Question:
+    """The question as the re-ranker sees it."""
+
+    text: str
+    weights: Mapping[str, float]  # query term -> idf 
+    bigrams: frozenset[tuple[str, str]]  # adjacent content terms of the question
+    words: frozenset[str]  # lowercased content words, unstemmed
+    kind: str
+
+    @property
+    def total(self) -> float:
+        return sum(self.weights.values()) or 1.0
+
+
+def read_question(text: str, weights: Mapping[str, float]) -> Question:
+    content = [w for w, _, _ in words(text) if w not in STOP_WORDS and w not in QUESTION_WORDS]
+    stems = [stem(w) for w in content]
+    return Question(text=text, weights=dict(weights), bigrams=frozenset(zip(stems, stems[1:])),
+                    words=frozenset(content), kind=answer_kind(text))
