@@ -7,7 +7,7 @@ from pathlib import Path
 from . import settings
 from .answers import highlight, matched_spans
 from .errors import BadQuery
-from .models import Answer, Citation, Hit, SearchResponse
+from .models import Answer, Citation, Document, Hit, SearchResponse
 from .query import plan
 from .questions import Question, read_question
 from .rerank import Candidate, best_sentence, rerank
@@ -70,6 +70,9 @@ class Engine:
             hits = [_hit(rank, score, cand, q) for rank, (score, cand) in enumerate(ranked, 1)]
         took = (time.perf_counter() - started) * 1000
         return SearchResponse(query=query.question, took_ms=round(took, 2), results=tuple(hits))
+
+    def document(self, doc_id: str) -> Document | None:
+        return self.index.document(doc_id)
 
     def health(self) -> dict:
         stats = self.index.stats()

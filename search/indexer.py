@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
-from . import analysis, manifest, settings
+from . import analysis, docstore, manifest, settings
 from .chunking import check_sizes, chunk_document
 from .corpus import fingerprint, load_corpus
 from .models import Document
@@ -94,6 +94,7 @@ def build_index(documents: list[Document], index_dir: Path | str, *, files: dict
                 if progress:
                     progress(done)
         ix.close()
+        docstore.put(build, documents)
         seconds = time.perf_counter() - started
         files = files or {}
         manifest.write(build, manifest.Manifest(

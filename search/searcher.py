@@ -14,6 +14,8 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from . import manifest, settings
+from .docstore import DocumentStore
+from .models import Document
 from .errors import IndexMissing, IndexStale
 from .indexer import current_build
 
@@ -35,6 +37,7 @@ class IndexHandle:
         self._local = threading.local()
         self._build: Path | None = None
         self._ix = None
+        self._docs: DocumentStore | None = None
         self.manifest: manifest.Manifest | None = None
 
     def _open_build(self) -> None:
@@ -48,7 +51,9 @@ class IndexHandle:
                              f"rebuild it with `qa-search index --index {self.index_dir}`")
         if self._ix is not None:
             self._ix.close()
+            self._docs.close()
         self._ix = whoosh_index.open_dir(str(build))
+        self._docs = DocumentStore(build)
         self._build, self.manifest = build, found
 
     def _current(self):
@@ -74,6 +79,12 @@ class IndexHandle:
         results = searcher.search(query, limit=limit)
         return [RawHit(hit.score, hit.fields()) for hit in results]
 
+    def document(self, doc_id: str) -> Document | None:
+        """The whole document as indexed, by id (never by path)."""
+        self._current()
+        with self._lock:
+            return self._docs.get(doc_id)
+
     def stats(self) -> dict:
         searcher = self.searcher()
         return {"documents": len(list(searcher.lexicon("doc_id"))), "passages": searcher.doc_count()}
@@ -86,4 +97,5 @@ class IndexHandle:
                 self._local.searcher = None
             if self._ix is not None:
                 self._ix.close()
+                self._docs.close()
                 self._ix = None

@@ -103,3 +103,13 @@ def test_corpus_with_broken_files_still_indexes_the_rest(tmp_path):
     assert any(p.startswith("latin1.txt: not UTF-8") for p in report.problems)
     assert any(p.startswith("broken.jsonl: line 2") for p in report.problems)
     assert len(Engine(tmp_path / "index").ask("comet").results) == 2
+
+
+def test_documents_are_kept_whole_by_id(tmp_path, bundled_corpus, bundled_index):
+    engine = Engine(bundled_index)
+    hit = engine.ask("Who is the head of programming for Apple TV+?", k=1).results[0]
+    doc = engine.document(hit.citation.doc_id)
+    assert doc.text[hit.citation.start:hit.citation.end] == hit.text
+    assert doc.title == hit.citation.title and doc.date == hit.citation.date
+    assert engine.document("../../etc/passwd") is None and engine.document("nope") is None
+    engine.close()
