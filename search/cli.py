@@ -75,6 +75,26 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_eval(args) -> int:
+    from . import benchmark
+    from .evaluation import check_ks, markdown_table
+    try:
+        ks = check_ks(int(k) for k in args.k.split(","))
+        floors = benchmark.parse_floors(args.fail_under)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.squad:
+        report = benchmark.evaluate_squad(args.squad, ks)
+    else:
+        report = benchmark.evaluate_questions(args.questions, args.index, ks)
+    print(dumps(report.to_dict()) if args.json else markdown_table([report], ks))
+    missed = benchmark.shortfalls(report, floors)
+    for line in missed:
+        print(f"quality floor: {line}", file=sys.stderr)
+    return 1 if missed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qa-search", description="Ask questions of a folder of articles.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -105,6 +125,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=settings.get("workers"),
                    help="gunicorn sync workers (default: %(default)s)")
     p.set_defaults(run=cmd_serve)
+
+    p = sub.add_parser("eval", help="measure answer quality on a benchmark question set")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--squad", help="a SQuAD v1.1 JSON file: its articles are indexed in a temp dir")
+    source.add_argument("--questions", help="a JSONL question set (id, question, answers, sources) "
+                                            "asked against --index")
+    p.add_argument("--k", default="1,5,10,20", help="cut-offs for answer recall (default: %(default)s)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--fail-under", action="append", default=[], metavar="METRIC=VALUE",
+                   help="exit 1 when a metric is below VALUE (repeatable), e.g. R@1=0.86")
+    folders(p, corpus=False)
+    p.set_defaults(run=cmd_eval)
     return parser
 
 

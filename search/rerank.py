@@ -7,9 +7,8 @@ with `benchmarks/tune_rerank.py`; the README's Quality section records what each
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
-from .analysis import terms, words
+from .analysis import words
 from .questions import Question, offers_kind
 
 WINDOW = 12  # terms in the proximity window
@@ -28,14 +27,22 @@ class Candidate:
     fields: dict  # everything stored, passed through to the result
 
 
-FEATURES = ("bm25", "coverage", "sentence", "proximity", "bigrams", "exact", "title", "doc_best",
-            "doc_share", "kind", "density")
-WEIGHTS = dict(zip(FEATURES, (0.75, 2.0, 0.75, 1.0, 0.2, 1.5, 0.2, 2.0, 0.0, 0.5, 0.0)))
-
-
-@lru_cache(maxsize=4096)
-def _title_terms(title: str) -> frozenset[str]:
-    return frozenset(terms(title))
+# Kept because the tuning run credited them; tried and dropped at weight 0: title coverage,
+# the document's share of the top 20, the longest chained run of question bigrams, and
+# idf-weighted exact word matches (see the closing notes of the quality work).
+WEIGHTS = {
+    "bm25": 0.75,  # first-stage BM25F score, relative to the best candidate's
+    "coverage": 2.0,  # idf-weighted share of the question's terms in the passage
+    "sentence": 1.0,  # the same, in the passage's best sentence
+    "two_sentences": 0.3,  # the same, in its best pair of adjacent sentences
+    "proximity": 1.5,  # the same, in the best window of WINDOW terms
+    "bigrams": 0.75,  # share of the question's adjacent term pairs found adjacent
+    "exact": 1.0,  # share of the question's words found unstemmed
+    "doc_best": 2.0,  # best first-stage score in the passage's document, relative
+    "kind": 0.5,  # best sentence offers the kind of answer asked for (number, date, name)
+    "density": 0.1,  # best sentence coverage, discounted for long sentences
+}
+FEATURES = tuple(WEIGHTS)
 
 
 def _cover(q: Question, found) -> float:
@@ -72,26 +79,26 @@ def _proximity(q: Question, seq: list[str]) -> float:
     return best / q.total
 
 
-def features(q: Question, cand: Candidate, top: float, doc_best: dict, doc_share: dict) -> tuple[float, ...]:
-    seq = [t for sent in cand.sentence_terms for t in sent]
-    found = set(seq)
-    pairs = set(zip(seq, seq[1:]))
+def features(q: Question, cand: Candidate, top: float, doc_best: dict) -> tuple[float, ...]:
+    """One value per name in FEATURES, in that order."""
+    sent_terms = cand.sentence_terms
+    seq = [t for sent in sent_terms for t in sent]
     surface = {w for w, _, _ in words(cand.text)}
     best = best_sentence(q, cand)
     s, e = cand.sentences[best] if best >= 0 else (0, len(cand.text))
-    return (
-        cand.score / top,
-        _cover(q, found),
-        max((_cover(q, st) for st in cand.sentence_terms), default=0.0),
-        _proximity(q, seq),
-        len(q.bigrams & pairs) / len(q.bigrams) if q.bigrams else 0.0,
-        len(q.words & surface) / len(q.words) if q.words else 0.0,
-        _cover(q, _title_terms(cand.title)),
-        doc_best[cand.doc_id] / top,
-        doc_share.get(cand.doc_id, 0) / 20,
-        float(offers_kind(q.kind, cand.text[s:e], q.words)),
-        max((_cover(q, st) * min(1.0, 8 / (len(st) or 1)) for st in cand.sentence_terms), default=0.0),
-    )
+    values = {
+        "bm25": cand.score / top,
+        "coverage": _cover(q, seq),
+        "sentence": max((_cover(q, st) for st in sent_terms), default=0.0),
+        "two_sentences": max((_cover(q, a + b) for a, b in zip(sent_terms, sent_terms[1:])), default=0.0),
+        "proximity": _proximity(q, seq),
+        "bigrams": len(q.bigrams & set(zip(seq, seq[1:]))) / len(q.bigrams) if q.bigrams else 0.0,
+        "exact": len(q.words & surface) / len(q.words) if q.words else 0.0,
+        "doc_best": doc_best[cand.doc_id] / top,
+        "kind": float(offers_kind(q.kind, cand.text[s:e], q.words)),
+        "density": max((_cover(q, st) * min(1.0, 8 / (len(st) or 1)) for st in sent_terms), default=0.0),
+    }
+    return tuple(values[name] for name in FEATURES)
 
 
 def feature_rows(q: Question, cands: list[Candidate]) -> list[tuple[float, ...]]:
@@ -101,10 +108,7 @@ def feature_rows(q: Question, cands: list[Candidate]) -> list[tuple[float, ...]]
     doc_best: dict[str, float] = {}
     for c in cands:
         doc_best[c.doc_id] = max(doc_best.get(c.doc_id, 0.0), c.score)
-    doc_share: dict[str, int] = {}
-    for c in sorted(cands, key=lambda c: -c.score)[:20]:
-        doc_share[c.doc_id] = doc_share.get(c.doc_id, 0) + 1
-    return [features(q, c, top, doc_best, doc_share) for c in cands]
+    return [features(q, c, top, doc_best) for c in cands]
 
 
 def rerank(q: Question, cands: list[Candidate], weights: dict | None = None) -> list[tuple[float, Candidate]]:
