@@ -1,0 +1,1 @@
+"""Benchmarks: corpus generation and speed comparisons against peer search libraries."""
