@@ -15,6 +15,7 @@ where w is the posting weight (frequency times the field's field_boost, stored a
 from __future__ import annotations
 
 import math
+from array import array
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -62,12 +63,12 @@ def read_postings(reader: IndexReader, fieldname: str, btext: bytes) -> tuple[np
     # The segment reader hides deleted documents behind a FilterMatcher; deletions are masked
     # separately so that these arrays stay valid for the segment's whole life.
     matcher = getattr(matcher, "child", matcher)
-    ids, weights = [], []
+    ids, weights = array("i"), array("d")  # compact while growing, unlike lists of Python numbers
     while matcher.is_active():
         ids.append(matcher.id())
         weights.append(matcher.weight())
         matcher.next()
-    return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float64)
+    return np.frombuffer(ids, dtype=np.intc).astype(np.int32), np.frombuffer(weights, dtype=np.float64)
 
 
 def read_lengths(reader: IndexReader, fieldname: str) -> np.ndarray:
@@ -85,9 +86,9 @@ def segment_key(reader: IndexReader) -> str:
 
 
 class FastScorer:
-    """Scores OR-of-terms queries like Whoosh BM25F; caches postings per segment, LRU-bounded."""
+    """Scores OR-of-terms queries like Whoosh BM25F; caches per-segment term impacts, LRU-bounded."""
 
-    def __init__(self, B: float = 0.75, K1: float = 1.2, max_cached_postings: int = 20_000_000):
+    def __init__(self, B: float = 0.75, K1: float = 1.2, max_cached_postings: int = 12_000_000):
         if not 0 <= B <= 1 or K1 < 0:
             raise ValueError(f"need 0 <= B <= 1 and K1 >= 0, got B={B}, K1={K1}")
         if max_cached_postings < 0:
@@ -95,7 +96,8 @@ class FastScorer:
         self.B, self.K1 = B, K1
         self.max_cached_postings = max_cached_postings
         self._segments: dict[str, _Segment] = {}
-        self._postings: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        # (segment, field, term) -> (docnums, BM25 impact, (idf, avgfl) the impact was made with)
+        self._postings: OrderedDict[tuple, tuple] = OrderedDict()
         self._cached = 0
         self._alive: dict[tuple[str, int], np.ndarray | None] = {}
 
@@ -113,19 +115,25 @@ class FastScorer:
             seg.lengths[fieldname] = read_lengths(reader, fieldname)
         return seg.lengths[fieldname]
 
-    def _term_postings(self, reader: IndexReader, key: str, fieldname: str, btext: bytes):
+    def _impacts(self, reader: IndexReader, key: str, fieldname: str, btext: bytes,
+                 idf: float, avgfl: float) -> tuple[np.ndarray, np.ndarray]:
+        """(docnums, BM25 contribution) of one term in one segment, cached until stats change."""
         cache_key = (key, fieldname, btext)
         hit = self._postings.get(cache_key)
-        if hit is not None:
+        if hit is not None and hit[2] == (idf, avgfl):
             self._postings.move_to_end(cache_key)
-            return hit
-        postings = read_postings(reader, fieldname, btext)
-        self._postings[cache_key] = postings
-        self._cached += len(postings[0])
+            return hit[0], hit[1]
+        if hit is not None:  # a commit changed idf or avgfl: recompute from the postings
+            self._cached -= len(self._postings.pop(cache_key)[0])
+        ids, weights = read_postings(reader, fieldname, btext)
+        lengths = self._lengths(reader, key, fieldname)[ids]
+        impact = bm25(idf, weights, lengths, avgfl, self.B, self.K1)
+        self._postings[cache_key] = (ids, impact, (idf, avgfl))
+        self._cached += len(ids)
         while self._cached > self.max_cached_postings and len(self._postings) > 1:
-            _, (ids, _) = self._postings.popitem(last=False)
-            self._cached -= len(ids)
-        return postings
+            old_ids = self._postings.popitem(last=False)[1][0]
+            self._cached -= len(old_ids)
+        return ids, impact
 
     def _alive_mask(self, reader: IndexReader, key: str) -> np.ndarray | None:
         """Boolean mask of live documents, or None when the segment has no deletions."""
@@ -167,9 +175,7 @@ class FastScorer:
             for fieldname, btext, idf, avgfl, boost in prepared:
                 if (fieldname, btext) not in leaf:
                     continue
-                ids, weights = self._term_postings(leaf, key, fieldname, btext)
-                lengths = self._lengths(leaf, key, fieldname)[ids]
-                contrib = bm25(idf, weights, lengths, avgfl, self.B, self.K1)
+                ids, contrib = self._impacts(leaf, key, fieldname, btext, idf, avgfl)
                 if boost != 1.0:
                     contrib = contrib * boost
                 if alive is not None:
