@@ -7,7 +7,8 @@ COLUMNS = [("build_s", "build s", "{:.1f}"), ("passages_per_s", "pass/s", "{:.0f
            ("p50_ms", "p50 ms", "{:.2f}"), ("p95_ms", "p95 ms", "{:.2f}"),
            ("p99_ms", "p99 ms", "{:.2f}"), ("cold_p50_ms", "cold p50", "{:.2f}"),
            ("cold_p95_ms", "cold p95", "{:.2f}"), ("build_rss_mb", "build RSS MB", "{:.0f}"),
-           ("serve_rss_mb", "serve RSS MB", "{:.0f}"), ("index_mb", "index MB", "{:.1f}")]
+           ("serve_rss_mb", "serve RSS MB", "{:.0f}"),
+           ("serve_anon_mb", "anon MB", "{:.0f}"), ("serve_file_mb", "file MB", "{:.0f}"), ("index_mb", "index MB", "{:.1f}")]
 
 
 def _cell(row: dict, key: str, fmt: str) -> str:

@@ -37,6 +37,16 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def rss_parts_mb() -> dict[str, float]:
+    """Current anonymous and file-backed (mmapped index files) resident memory, in MB."""
+    parts = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("RssAnon", "RssFile"):
+            parts[f"serve_{name[3:].lower()}_mb"] = int(value.split()[0]) / 1024
+    return parts
+
+
 def dir_size_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
 
@@ -82,7 +92,7 @@ def work_serve(system: str, questions_file: Path, index_dir: Path) -> dict:
     warm = timed_pass(engine.ask, questions)
     return {"open_s": open_s, **percentiles(warm),
             **{f"cold_{k}": v for k, v in percentiles(cold).items()},
-            "serve_rss_mb": peak_rss_mb()}
+            "serve_rss_mb": peak_rss_mb(), **rss_parts_mb()}
 
 
 def run_worker(phase: str, system: str, *paths: Path) -> dict:
