@@ -19,7 +19,7 @@ import numpy as np
 
 from . import corpus_gen, report
 from .ours import Ours, OursSingleWriter
-from .peers import PEERS
+from .scale_peers import PEERS
 
 SYSTEMS = {**PEERS, Ours.name: Ours, OursSingleWriter.name: OursSingleWriter}
 BUILD_ONLY = {OursSingleWriter.name}  # measured for indexing speed only
