@@ -1,1 +1,1 @@
-"""Benchmarks: peer search libraries scored with search/evaluation.py."""
+"""Benchmarks: answer quality against peers (peers.py), speed at scale (scale.py), re-ranker tuning."""

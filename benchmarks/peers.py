@@ -4,6 +4,10 @@ Run from the repository root (needs the `bench` extra):
 
     python -m benchmarks.peers [--squad PATH] [--peers NAME ...] [--json] [--plot PATH]
 
+Our engine runs first, in the same process, through `search.benchmark.evaluate_squad` (the
+same code as `qa-search eval --squad`: our own chunking, the same ask() the web app calls);
+`--no-engine` leaves it out.
+
 Every peer gets the same passages (one per SQuAD paragraph, doc_id = article title) and
 the same free-text questions; only `search` is timed. Peers pick no answer sentence, so the
 same naive selector (`first_best_sentence`) is applied to each top passage after the timed
@@ -225,6 +229,12 @@ def plot_recall(reports: Sequence[Report], path: Path | str, max_k: int = 20,
     plt.close(fig)
 
 
+def _engine_report(squad: str, ks: Sequence[int], limit: int | None) -> Report:
+    from search import benchmark
+
+    return benchmark.evaluate_squad(squad, ks, limit=limit)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--squad", default=str(DEFAULT_SQUAD), help="SQuAD v1.1 JSON file")
@@ -233,9 +243,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="only the first N questions (quick runs)")
     parser.add_argument("--json", action="store_true", help="print the reports as JSON instead")
     parser.add_argument("--plot", metavar="PATH", help="also draw recall@k for k = 1..20 to this PNG")
+    parser.add_argument("--no-engine", action="store_true", help="peers only, without our engine")
     args = parser.parse_args(argv)
     ks = sorted(set(args.ks) | ({20} if args.plot else set()))  # the plot needs the curve up to 20
-    reports = run_peers(args.squad, ks, args.peers, args.limit)
+    reports = [] if args.no_engine else [_engine_report(args.squad, ks, args.limit)]
+    reports += run_peers(args.squad, ks, args.peers, args.limit)
     if args.json:
         print(json.dumps([r.to_dict() for r in reports], indent=2))
     else:

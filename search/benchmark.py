@@ -22,9 +22,11 @@ def _passage_texts(engine: Engine) -> list[str]:
     return [fields["text"] for fields in engine.index.searcher().all_stored_fields()]
 
 
-def evaluate_squad(path: Path | str, ks: Sequence[int], progress: bool = True) -> Report:
-    """Index the file's articles (our chunking) in a temp dir, then ask every question."""
+def evaluate_squad(path: Path | str, ks: Sequence[int], progress: bool = True,
+                   limit: int | None = None) -> Report:
+    """Index the file's articles (our chunking) in a temp dir, then ask every (or the first `limit`) question."""
     documents, questions = load_squad(path)
+    questions = questions[:limit] if limit else questions
     with tempfile.TemporaryDirectory(prefix="qa-search-eval-") as tmp:
         built = build_index(documents, tmp)
         engine = Engine(tmp)

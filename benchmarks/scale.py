@@ -1,0 +1,166 @@
+"""Scale benchmark: build time, query latency, peak RSS and index size, ours against peers.
+
+Every (system, size) is built in one subprocess and served from disk in another, so each
+peak RSS belongs to one system and one phase only. Run from the repository root:
+
+    python -m benchmarks.scale --sizes 2000,22000,200000
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import corpus_gen, report
+from .ours import Ours, OursSingleWriter
+from .scale_peers import PEERS
+
+SYSTEMS = {**PEERS, Ours.name: Ours, OursSingleWriter.name: OursSingleWriter}
+BUILD_ONLY = {OursSingleWriter.name}  # measured for indexing speed only
+DEFAULT_SYSTEMS = ["whoosh-plain", "bm25s", "tantivy", Ours.name, OursSingleWriter.name]
+K = 10
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size (VmHWM), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rss_parts_mb() -> dict[str, float]:
+    """Current anonymous and file-backed (mmapped index files) resident memory, in MB."""
+    parts = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("RssAnon", "RssFile"):
+            parts[f"serve_{name[3:].lower()}_mb"] = int(value.split()[0]) / 1024
+    return parts
+
+
+def dir_size_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def percentiles(latencies_ms: list[float]) -> dict[str, float]:
+    p50, p95, p99 = np.percentile(latencies_ms, [50, 95, 99])
+    return {"p50_ms": float(p50), "p95_ms": float(p95), "p99_ms": float(p99)}
+
+
+def timed_pass(ask, questions: list[str]) -> list[float]:
+    """Per-question latency in ms of one single-threaded pass."""
+    latencies = []
+    for question in questions:
+        start = time.perf_counter()
+        ask(question, K)
+        latencies.append((time.perf_counter() - start) * 1000)
+    return latencies
+
+
+def work_build(system: str, corpus: Path, index_dir: Path) -> dict:
+    records = read_jsonl(corpus)
+    if index_dir.exists():
+        shutil.rmtree(index_dir)
+    index_dir.mkdir(parents=True)
+    start = time.perf_counter()
+    SYSTEMS[system]().build(records, index_dir)
+    seconds = time.perf_counter() - start
+    return {"build_s": seconds, "passages_per_s": len(records) / seconds,
+            "build_rss_mb": peak_rss_mb(), "index_mb": dir_size_mb(index_dir)}
+
+
+def work_serve(system: str, questions_file: Path, index_dir: Path) -> dict:
+    questions = [q["question"] for q in read_jsonl(questions_file)]
+    start = time.perf_counter()
+    engine = SYSTEMS[system]().open(index_dir)
+    open_s = time.perf_counter() - start
+    cold = timed_pass(engine.ask, questions)  # the warm-up pass, kept to show first-query costs
+    warm = timed_pass(engine.ask, questions)
+    return {"open_s": open_s, **percentiles(warm),
+            **{f"cold_{k}": v for k, v in percentiles(cold).items()},
+            "serve_rss_mb": peak_rss_mb(), **rss_parts_mb()}
+
+
+def run_worker(phase: str, system: str, *paths: Path) -> dict:
+    """Run one phase of one system in a fresh interpreter; its last stdout line is the JSON."""
+    cmd = [sys.executable, "-m", "benchmarks.scale", "--worker", phase, system, *map(str, paths)]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        print(done.stderr[-3000:], file=sys.stderr)
+        return {"error": f"{phase} failed (exit {done.returncode})"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench_one(system: str, size: int, corpus: Path, questions: Path, work: Path) -> dict:
+    index_dir = work / f"index-{system}-{size}"
+    result = {"system": system, "size": size, **run_worker("build", system, corpus, index_dir)}
+    if system not in BUILD_ONLY and "error" not in result:
+        result.update(run_worker("serve", system, questions, index_dir))
+    shutil.rmtree(index_dir, ignore_errors=True)
+    return result
+
+
+def load_results(path: Path) -> list[dict]:
+    return json.loads(path.read_text()) if path.exists() else []
+
+
+def merge(old: list[dict], new: list[dict]) -> list[dict]:
+    """Newer measurements replace older ones of the same (system, size)."""
+    fresh = {(r["system"], r["size"]) for r in new}
+    return [r for r in old if (r["system"], r["size"]) not in fresh] + new
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="2000,22000,200000", help="comma-separated passage counts")
+    parser.add_argument("--systems", default=",".join(DEFAULT_SYSTEMS),
+                        help=f"comma-separated, from: {', '.join(SYSTEMS)}")
+    parser.add_argument("--squad", default="../shared/benchmarks/squad-dev-a.json")
+    parser.add_argument("--out", default="benchmarks/out", help="folder for data, indexes, results")
+    parser.add_argument("--fresh", action="store_true", help="forget results of earlier runs")
+    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        phase, system, *paths = args.worker
+        work = work_build if phase == "build" else work_serve
+        print(json.dumps(work(system, *map(Path, paths))))
+        return
+
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    systems = [s.strip() for s in args.systems.split(",") if s.strip()]
+    unknown = [s for s in systems if s not in SYSTEMS]
+    if unknown or not sizes or min(sizes) < 1:
+        parser.error(f"unknown systems {unknown}" if unknown else "sizes must be positive")
+    out = Path(args.out)
+    results_file = out / "scale-results.json"
+    results = [] if args.fresh else load_results(results_file)
+    for size in sizes:
+        corpus, questions = corpus_gen.generate(args.squad, size, out / "data")
+        for system in systems:
+            print(f"[{size}] {system} ...", file=sys.stderr, flush=True)
+            result = bench_one(system, size, corpus, questions, out / "work")
+            print(f"[{size}] {system}: {result}", file=sys.stderr, flush=True)
+            results = merge(results, [result])
+            out.mkdir(parents=True, exist_ok=True)
+            results_file.write_text(json.dumps(results, indent=1))
+    print(report.table(results, Ours.name))
+    plot = report.plot_p50(results, out / "scale-p50.png")
+    print(f"results: {results_file}" + (f", plot: {plot}" if plot else ""))
+
+
+if __name__ == "__main__":
+    main()
