@@ -18,12 +18,11 @@ from pathlib import Path
 import numpy as np
 
 from . import corpus_gen, report
-from .ours import Ours, OursSingleWriter
+from .ours import Ours
 from .scale_peers import PEERS
 
-SYSTEMS = {**PEERS, Ours.name: Ours, OursSingleWriter.name: OursSingleWriter}
-BUILD_ONLY = {OursSingleWriter.name}  # measured for indexing speed only
-DEFAULT_SYSTEMS = ["whoosh-plain", "bm25s", "tantivy", Ours.name, OursSingleWriter.name]
+SYSTEMS = {**PEERS, Ours.name: Ours}
+DEFAULT_SYSTEMS = ["whoosh-plain", "bm25s", "tantivy", Ours.name]
 K = 10
 
 
@@ -108,7 +107,7 @@ def run_worker(phase: str, system: str, *paths: Path) -> dict:
 def bench_one(system: str, size: int, corpus: Path, questions: Path, work: Path) -> dict:
     index_dir = work / f"index-{system}-{size}"
     result = {"system": system, "size": size, **run_worker("build", system, corpus, index_dir)}
-    if system not in BUILD_ONLY and "error" not in result:
+    if "error" not in result:
         result.update(run_worker("serve", system, questions, index_dir))
     shutil.rmtree(index_dir, ignore_errors=True)
     return result

@@ -37,7 +37,7 @@ def collect(squad_path: str):
             query = plan(question.question)
             if not query.terms:
                 continue
-            raw = engine.index.search(query.to_whoosh(), limit=settings.get("rerank_depth"))
+            raw = engine.index.search(query.weighted_terms(), limit=settings.get("rerank_depth"))
             cands = [_candidate(r) for r in raw]
             gold = metrics.gold_forms(question.answers)
             rows.append(((query.question, {t: searcher.idf("text", t) for t in query.terms}, cands),
@@ -50,7 +50,8 @@ def collect(squad_path: str):
 
 def with_features(rows):
     """Replace each question's (question, candidates) by the re-ranker's feature rows."""
-    return [(rerank.feature_rows(read_question(text, idf), cands), a, d, p) for (text, idf, cands), a, d, p in rows]
+    return [([f for f, _ in rerank.feature_rows(read_question(text, idf), cands)], a, d, p)
+            for (text, idf, cands), a, d, p in rows]
 
 
 def measure(rows, total: int, weights: dict, half: int | None = None) -> tuple[float, float, float]:

@@ -12,9 +12,16 @@ from .models import Answer
 from .sentences import sentence_spans
 
 
+def _head(word: str) -> str:
+    # Snowball keeps a word's first two letters, but for y -> i ("dying" -> "die").
+    return word[:2].replace("y", "i")
+
+
 def matched_spans(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
     """Spans of text whose words analyze to one of the query terms."""
-    return [(s, e) for w, s, e in words(text) if w not in STOP_WORDS and stem(w) in terms]
+    heads = {_head(t) for t in terms}
+    return [(s, e) for w, s, e in words(text)
+            if _head(w) in heads and w not in STOP_WORDS and stem(w) in terms]
 
 
 def best_sentence(text: str, offset: int, weights: Mapping[str, float]) -> Answer:

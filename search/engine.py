@@ -10,7 +10,7 @@ from .errors import BadQuery
 from .models import Answer, Citation, Document, Hit, SearchResponse
 from .query import plan
 from .questions import Question, read_question
-from .rerank import Candidate, best_sentence, rerank
+from .rerank import Candidate, rerank
 from .searcher import IndexHandle, RawHit
 
 
@@ -34,10 +34,9 @@ def _candidate(raw: RawHit) -> Candidate:
                      sentence_terms=tuple(tuple(t.split()) for t in f["sterms"]), fields=f)
 
 
-def _hit(rank: int, score: float, cand: Candidate, q: Question) -> Hit:
+def _hit(rank: int, score: float, cand: Candidate, best: int, q: Question) -> Hit:
     f = cand.fields
-    i = best_sentence(q, cand)
-    s, e = cand.sentences[i] if i >= 0 else (0, len(cand.text))
+    s, e = cand.sentences[best] if best >= 0 else (0, len(cand.text))
     marks = matched_spans(cand.text, frozenset(q.weights))
     return Hit(
         rank=rank,
@@ -64,10 +63,10 @@ class Engine:
         searcher = self.index.searcher()  # also reports a missing index for a question of stop words
         hits: list[Hit] = []
         if query.terms:
-            raw = self.index.search(query.to_whoosh(), limit=max(k, settings.get("rerank_depth")))
+            raw = self.index.search(query.weighted_terms(), limit=max(k, settings.get("rerank_depth")))
             q = read_question(query.question, {t: searcher.idf("text", t) for t in query.terms})
             ranked = rerank(q, [_candidate(r) for r in raw])[:k]
-            hits = [_hit(rank, score, cand, q) for rank, (score, cand) in enumerate(ranked, 1)]
+            hits = [_hit(rank, score, cand, best, q) for rank, (score, cand, best) in enumerate(ranked, 1)]
         took = (time.perf_counter() - started) * 1000
         return SearchResponse(query=query.question, took_ms=round(took, 2), results=tuple(hits))
 

@@ -24,6 +24,10 @@ class QueryPlan:
     terms: tuple[str, ...]  # analyzed terms, in question order, distinct, capped
     words: tuple[str, ...]  # the surface words they came from (lowercased)
 
+    def weighted_terms(self) -> list[tuple[str, str, float]]:
+        """(field, term, boost) for every term in every searched field: the first stage's query."""
+        return [(field, term, 1.0) for term in self.terms for field in FIELDS]
+
     def to_whoosh(self) -> Query:
         if not self.terms:
             return NullQuery

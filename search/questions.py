@@ -49,6 +49,7 @@ class Question:
     bigrams: frozenset[tuple[str, str]]  # adjacent content terms of the question
     words: frozenset[str]  # lowercased content words, unstemmed
     kind: str
+    word_pattern: re.Pattern  # finds those words, whole, in lowercased text
 
     @property
     def total(self) -> float:
@@ -58,5 +59,7 @@ class Question:
 def read_question(text: str, weights: Mapping[str, float]) -> Question:
     content = [w for w, _, _ in words(text) if w not in STOP_WORDS and w not in QUESTION_WORDS]
     stems = [stem(w) for w in content]
+    alternatives = "|".join(sorted(map(re.escape, set(content)), key=len, reverse=True)) or "(?!)"
     return Question(text=text, weights=dict(weights), bigrams=frozenset(zip(stems, stems[1:])),
-                    words=frozenset(content), kind=answer_kind(text))
+                    words=frozenset(content), kind=answer_kind(text),
+                    word_pattern=re.compile(rf"(?<![\w.'’])(?:{alternatives})(?![\w]|[.'’]\w)"))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .analysis import words
 from .questions import Question, offers_kind
 
 WINDOW = 12  # terms in the proximity window
@@ -45,63 +44,72 @@ WEIGHTS = {
 FEATURES = tuple(WEIGHTS)
 
 
-def _cover(q: Question, found) -> float:
-    return sum(q.weights.get(t, 0.0) for t in set(found)) / q.total
+def _sentence_hits(q: Question, cand: Candidate) -> list[set[str]]:
+    """The question terms each sentence holds (C-level set intersections)."""
+    keys = q.weights.keys()
+    return [keys & set(st) for st in cand.sentence_terms]
 
 
-def best_sentence(q: Question, cand: Candidate) -> int:
-    """Index of the sentence that best answers: most weighted terms, then offering the asked kind."""
+def _weigh(q: Question, hits) -> float:
+    w = q.weights
+    return sum(w[t] for t in hits) / q.total
+
+
+def best_sentence(q: Question, cand: Candidate, covers: list[float] | None = None) -> int:
+    """Index of the sentence that best answers: most weighted terms, then offering the asked
+    kind of answer, and not itself a question. -1 when the passage has no sentences."""
     if not cand.sentences:
         return -1
-    def merit(i: int) -> tuple[float, bool]:
+    covers = covers if covers is not None else [_weigh(q, h) for h in _sentence_hits(q, cand)]
+    floor = max(covers) - 0.2  # only near-best sentences can win on the bonuses below
+
+    def merit(i: int) -> tuple[float, int]:
+        if covers[i] < floor:
+            return (covers[i], -i)
         s, e = cand.sentences[i]
         text = cand.text[s:e]
-        return (_cover(q, cand.sentence_terms[i]) + 0.1 * offers_kind(q.kind, text, q.words)
-                - 0.2 * text.rstrip().endswith("?"), -i)
-    return max(range(len(cand.sentences)), key=merit)
+        return (covers[i] + 0.1 * offers_kind(q.kind, text, q.words) - 0.2 * text.rstrip().endswith("?"), -i)
+    return max(range(len(covers)), key=merit)
 
 
 def _proximity(q: Question, seq: list[str]) -> float:
     """Best weighted coverage of any window of WINDOW consecutive passage terms."""
-    best, counts, inside = 0.0, {}, 0.0
-    for i, term in enumerate(seq):
-        if term in q.weights:
-            counts[term] = counts.get(term, 0) + 1
-            if counts[term] == 1:
-                inside += q.weights[term]
-        if i >= WINDOW:
-            old = seq[i - WINDOW]
-            if old in q.weights:
-                counts[old] -= 1
-                if counts[old] == 0:
-                    inside -= q.weights[old]
-        best = max(best, inside)
+    w = q.weights
+    found = [(i, t) for i, t in enumerate(seq) if t in w]
+    best, start = 0.0, 0
+    for end in range(len(found)):
+        while found[end][0] - found[start][0] >= WINDOW:
+            start += 1
+        inside = sum(w[t] for t in {t for _, t in found[start:end + 1]})
+        if inside > best:
+            best = inside
     return best / q.total
 
 
-def features(q: Question, cand: Candidate, top: float, doc_best: dict) -> tuple[float, ...]:
-    """One value per name in FEATURES, in that order."""
+def features(q: Question, cand: Candidate, top: float, doc_best: dict) -> tuple[tuple[float, ...], int]:
+    """One value per name in FEATURES, in that order, and the best sentence's index."""
     sent_terms = cand.sentence_terms
     seq = [t for sent in sent_terms for t in sent]
-    surface = {w for w, _, _ in words(cand.text)}
-    best = best_sentence(q, cand)
+    hits = _sentence_hits(q, cand)
+    covers = [_weigh(q, h) for h in hits]
+    best = best_sentence(q, cand, covers)
     s, e = cand.sentences[best] if best >= 0 else (0, len(cand.text))
     values = {
         "bm25": cand.score / top,
-        "coverage": _cover(q, seq),
-        "sentence": max((_cover(q, st) for st in sent_terms), default=0.0),
-        "two_sentences": max((_cover(q, a + b) for a, b in zip(sent_terms, sent_terms[1:])), default=0.0),
+        "coverage": _weigh(q, set().union(*hits)),
+        "sentence": max(covers, default=0.0),
+        "two_sentences": max((_weigh(q, a | b) for a, b in zip(hits, hits[1:])), default=0.0),
         "proximity": _proximity(q, seq),
         "bigrams": len(q.bigrams & set(zip(seq, seq[1:]))) / len(q.bigrams) if q.bigrams else 0.0,
-        "exact": len(q.words & surface) / len(q.words) if q.words else 0.0,
+        "exact": len(q.words & set(q.word_pattern.findall(cand.text.lower()))) / len(q.words) if q.words else 0.0,
         "doc_best": doc_best[cand.doc_id] / top,
         "kind": float(offers_kind(q.kind, cand.text[s:e], q.words)),
-        "density": max((_cover(q, st) * min(1.0, 8 / (len(st) or 1)) for st in sent_terms), default=0.0),
+        "density": max((c * min(1.0, 8 / (len(st) or 1)) for c, st in zip(covers, sent_terms)), default=0.0),
     }
-    return tuple(values[name] for name in FEATURES)
+    return tuple(values[name] for name in FEATURES), best
 
 
-def feature_rows(q: Question, cands: list[Candidate]) -> list[tuple[float, ...]]:
+def feature_rows(q: Question, cands: list[Candidate]) -> list[tuple[tuple[float, ...], int]]:
     if not cands:
         return []
     top = max(c.score for c in cands) or 1.0
@@ -111,10 +119,10 @@ def feature_rows(q: Question, cands: list[Candidate]) -> list[tuple[float, ...]]
     return [features(q, c, top, doc_best) for c in cands]
 
 
-def rerank(q: Question, cands: list[Candidate], weights: dict | None = None) -> list[tuple[float, Candidate]]:
-    """Candidates with their final scores, best first (ties keep first-stage order)."""
+def rerank(q: Question, cands: list[Candidate], weights: dict | None = None) -> list[tuple[float, Candidate, int]]:
+    """(final score, candidate, best sentence index), best first; ties keep first-stage order."""
     w = [(weights or WEIGHTS)[name] for name in FEATURES]
     rows = feature_rows(q, cands)
-    scored = [(sum(a * b for a, b in zip(w, row)), i) for i, row in enumerate(rows)]
+    scored = [(sum(a * b for a, b in zip(w, row)), i, best) for i, (row, best) in enumerate(rows)]
     scored.sort(key=lambda x: (-x[0], x[1]))
-    return [(score, cands[i]) for score, i in scored]
+    return [(score, cands[i], best) for score, i, best in scored]

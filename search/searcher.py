@@ -13,6 +13,8 @@ from whoosh import index as whoosh_index
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
+from .fastscore import FastScorer
+
 from . import manifest, settings
 from .docstore import DocumentStore
 from .models import Document
@@ -38,6 +40,10 @@ class IndexHandle:
         self._build: Path | None = None
         self._ix = None
         self._docs: DocumentStore | None = None
+        # One scorer per process: its postings cache is keyed by segment, so it stays valid
+        # across reopened searchers; the lock keeps its cache updates one at a time.
+        self._scorer = FastScorer(B=settings.get("bm25_b"), K1=settings.get("bm25_k1"))
+        self._score_lock = threading.Lock()
         self.manifest: manifest.Manifest | None = None
 
     def _open_build(self) -> None:
@@ -74,10 +80,12 @@ class IndexHandle:
         self._local.searcher = (ix, searcher)
         return searcher
 
-    def search(self, query, limit: int) -> list[RawHit]:
+    def search(self, terms: list[tuple[str, str, float]], limit: int) -> list[RawHit]:
+        """Top `limit` passages for the OR of (field, term, boost), BM25F-scored with numpy."""
         searcher = self.searcher()
-        results = searcher.search(query, limit=limit)
-        return [RawHit(hit.score, hit.fields()) for hit in results]
+        with self._score_lock:
+            top = self._scorer.search(searcher.reader(), terms, limit)
+        return [RawHit(score, searcher.stored_fields(docnum)) for score, docnum in top]
 
     def document(self, doc_id: str) -> Document | None:
         """The whole document as indexed, by id (never by path)."""
