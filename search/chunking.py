@@ -15,7 +15,7 @@ _WORD = re.compile(r"\S+")
 
 
 def word_count(text: str) -> int:
-    return sum(1 for _ in _WORD.finditer(text))
+    return len(text.split())
 
 
 def check_sizes(target_words: int, max_words: int) -> None:

@@ -34,7 +34,7 @@ def make_schema() -> Schema:
         pid=ID(stored=True, unique=True),
         doc_id=ID(stored=True),
         number=NUMERIC(stored=True),
-        title=TEXT(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
+        title=TEXT(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST, phrase=False),
         text=TEXT(analyzer=analyzer, stored=True, phrase=True),
         source=STORED,
         url=STORED,
@@ -86,7 +86,7 @@ def build_index(documents: list[Document], index_dir: Path | str, *, files: dict
     passages = 0
     try:
         ix = whoosh_index.create_in(str(build), make_schema())
-        with ix.writer(limitmb=256) as writer:  # commits on success, cancels on error
+        with ix.writer(procs=2, multisegment=True, limitmb=256) as writer:  # commits on success, cancels on error
             for done, doc in enumerate(documents, 1):
                 for fields in _passage_fields(doc, target, max_words):
                     writer.add_document(**fields)
