@@ -15,7 +15,7 @@ from whoosh.searching import Searcher
 
 from . import manifest, settings
 from .docstore import DocumentStore
-from .models import Document
+from .models import Document, Source
 from .errors import IndexMissing, IndexStale
 from .indexer import current_build
 
@@ -74,9 +74,10 @@ class IndexHandle:
         self._local.searcher = (ix, searcher)
         return searcher
 
-    def search(self, query, limit: int) -> list[RawHit]:
+    def search(self, query, limit: int, filter=None) -> list[RawHit]:
+        """Scored passages; `filter`, a Whoosh query, restricts which passages may match."""
         searcher = self.searcher()
-        results = searcher.search(query, limit=limit)
+        results = searcher.search(query, limit=limit, filter=filter)
         return [RawHit(hit.score, hit.fields()) for hit in results]
 
     def document(self, doc_id: str) -> Document | None:
@@ -84,6 +85,12 @@ class IndexHandle:
         self._current()
         with self._lock:
             return self._docs.get(doc_id)
+
+    def sources(self, limit: int) -> list[Source]:
+        """Up to `limit` documents of the live build, without their text."""
+        self._current()
+        with self._lock:
+            return self._docs.sources(limit)
 
     def stats(self) -> dict:
         searcher = self.searcher()
