@@ -83,7 +83,7 @@ class Engine:
         """Ranked passages for a question: page `page` of `k`, within the documents the filters allow."""
         started = time.perf_counter()
         k = check_k(settings.get("k_default") if k is None else k)
-        page = check_page(page, k)
+        page = check_page(1 if page is None else page, k)
         chosen = self._check_filters(doc, date_from, date_to)
         query = plan(question)
         searcher = self.index.searcher()  # also reports a missing index for a question of stop words
