@@ -27,13 +27,16 @@ def _checkable(word: str) -> bool:
 
 
 def correct_word(reader, word: str) -> str | None:
-    """The most frequent indexed word nearest to an unknown word (1 edit, else 2), or None."""
+    """The most frequent indexed word nearest to an unknown word (1 edit, else 2), or None.
+
+    Whoosh's own Corrector ranks by frequency alone within maxdist, so distances are tried in turn.
+    """
     if reader.frequency(FIELD, word) > 0:
         return None
     for maxdist in (1, 2) if len(word) > 4 else (1,):
         near = [w for w in reader.terms_within(FIELD, word, maxdist, prefix=1) if w != word]
         if near:
-            return max(near, key=lambda w: (reader.frequency(FIELD, w), w))
+            return min(near, key=lambda w: (-reader.frequency(FIELD, w), w))
     return None
 
 

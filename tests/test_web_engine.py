@@ -146,3 +146,20 @@ def test_filters_follow_the_live_index(tmp_path):
         assert engine.document("a/one").title == "One"
     finally:
         engine.close()
+
+
+def test_suggestions_read_every_segment(tmp_path):
+    from whoosh import index as whoosh_index
+
+    from search.indexer import current_build
+    from search.spelling import suggest
+    corpus = make_corpus(tmp_path / "c", {"a.txt": "Comets\n\nThe comet tail glows.\n"})
+    index_corpus(corpus, tmp_path / "ix")
+    ix = whoosh_index.open_dir(str(current_build(tmp_path / "ix")))
+    with ix.writer() as writer:
+        writer.add_document(pid="b#0", doc_id="b", number=0, title="Nebulae", text="A nebula.", spell="nebula")
+        writer.mergetype = __import__("whoosh.writing", fromlist=["NO_MERGE"]).NO_MERGE
+    with ix.searcher() as searcher:
+        assert len(searcher.reader().leaf_readers()) == 2
+        assert suggest("nebulla tail glowz", searcher.reader()) == "nebula tail glows"
+    ix.close()
