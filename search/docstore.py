@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 from typing import Iterable
 
-from .models import Document
+from .models import Document, Source
 
 FILENAME = "documents.sqlite"
 _COLUMNS = ("doc_id", "title", "text", "source", "url", "date")
@@ -49,6 +49,12 @@ class DocumentStore:
         row = self._conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM documents WHERE doc_id = ?",
                                  (doc_id,)).fetchone()
         return Document(*row) if row else None
+
+    def sources(self, limit: int) -> list[Source]:
+        """Up to `limit` documents without their text, by title (the first `limit` by id)."""
+        rows = self._conn.execute("SELECT doc_id, title, source, url, date FROM documents "
+                                  "ORDER BY doc_id LIMIT ?", (limit,)).fetchall()
+        return sorted((Source(*row) for row in rows), key=lambda s: (s.title.casefold(), s.doc_id))
 
     def count(self) -> int:
         return self._conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]

@@ -4,14 +4,17 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from . import filters as doc_filters
 from . import settings
 from .answers import highlight, matched_spans
+from .confidence import answers_well
 from .errors import BadQuery
-from .models import Answer, Citation, Document, Hit, SearchResponse
+from .models import Answer, Citation, Document, Filters, Hit, SearchResponse, Source
 from .query import plan
 from .questions import Question, read_question
 from .rerank import Candidate, rerank
 from .searcher import IndexHandle, RawHit
+from .spelling import suggest
 
 
 def check_k(k: object) -> int:
@@ -27,11 +30,29 @@ def check_k(k: object) -> int:
     return k
 
 
+def check_page(page: object, k: int) -> int:
+    """page as an int from 1 while page * k stays within max_results, or BadQuery."""
+    last = max(1, settings.get("max_results") // k)
+    message = f"page must be a whole number from 1 to {last} when k is {k}"
+    if isinstance(page, bool) or not isinstance(page, int):
+        try:
+            page = int(str(page).strip())
+        except ValueError:
+            raise BadQuery(message, code="bad_page") from None
+    if not 1 <= page <= last:
+        raise BadQuery(message, code="bad_page")
+    return page
+
+
 def _candidate(raw: RawHit) -> Candidate:
     f = raw.fields
     return Candidate(score=float(raw.score), doc_id=f["doc_id"], title=f["title"], text=f["text"],
                      sentences=tuple(tuple(s) for s in f["sents"]),
                      sentence_terms=tuple(tuple(t.split()) for t in f["sterms"]), fields=f)
+
+
+def _terms(cand: Candidate) -> set[str]:
+    return {t for sentence in cand.sentence_terms for t in sentence}
 
 
 def _hit(rank: int, score: float, cand: Candidate, best: int, q: Question) -> Hit:
@@ -56,19 +77,43 @@ class Engine:
     def __init__(self, index_dir: Path | str | None = None):
         self.index = IndexHandle(index_dir if index_dir is not None else settings.default_index())
 
-    def ask(self, question: object, k: object = None) -> SearchResponse:
+    def ask(self, question: object, k: object = None, *, page: object = 1, doc=None,
+            date_from: object = None, date_to: object = None) -> SearchResponse:
+        """Ranked passages for a question: page `page` of `k`, within the documents the filters allow."""
         started = time.perf_counter()
         k = check_k(settings.get("k_default") if k is None else k)
+        page = check_page(1 if page is None else page, k)
+        chosen = self._check_filters(doc, date_from, date_to)
         query = plan(question)
         searcher = self.index.searcher()  # also reports a missing index for a question of stop words
         hits: list[Hit] = []
+        answered = has_more = False
         if query.terms:
-            raw = self.index.search(query.weighted_terms(), limit=max(k, settings.get("rerank_depth")))
+            offset = (page - 1) * k
+            # One more than the page needs tells whether a next page exists.
+            depth = max(offset + k + 1, settings.get("rerank_depth"))
+            raw = self.index.search(query.weighted_terms(), limit=depth, filter=doc_filters.to_whoosh(chosen))
             q = read_question(query.question, {t: searcher.idf("text", t) for t in query.terms})
-            ranked = rerank(q, [_candidate(r) for r in raw])[:k]
-            hits = [_hit(rank, score, cand, best, q) for rank, (score, cand, best) in enumerate(ranked, 1)]
+            ranked = rerank(q, [_candidate(r) for r in raw])
+            answered = bool(ranked) and answers_well(q.weights, _terms(ranked[0][1]))
+            has_more = len(ranked) > offset + k and (page + 1) * k <= settings.get("max_results")
+            hits = [_hit(rank, score, cand, best, q)
+                    for rank, (score, cand, best) in enumerate(ranked[offset:offset + k], offset + 1)]
         took = (time.perf_counter() - started) * 1000
-        return SearchResponse(query=query.question, took_ms=round(took, 2), results=tuple(hits))
+        return SearchResponse(query=query.question, took_ms=round(took, 2), results=tuple(hits), page=page,
+                              k=k, has_more=has_more, answered=answered,
+                              suggestion=suggest(query.question, searcher.reader()), filters=chosen)
+
+    def _check_filters(self, doc, date_from, date_to) -> Filters:
+        chosen = doc_filters.check_filters(doc, date_from, date_to)
+        for doc_id in chosen.doc:
+            if self.document(doc_id) is None:
+                raise BadQuery(f"there is no document with id {doc_id!r}", code="unknown_doc")
+        return chosen
+
+    def sources(self, limit: int = 1000) -> list[Source]:
+        """Documents to filter by (without their text), by title; at most `limit`."""
+        return self.index.sources(limit)
 
     def document(self, doc_id: str) -> Document | None:
         return self.index.document(doc_id)

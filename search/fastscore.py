@@ -190,11 +190,16 @@ class FastScorer:
         return np.bincount(np.concatenate(parts_ids), weights=np.concatenate(parts_scores),
                            minlength=total)
 
-    def search(self, reader: IndexReader, terms: list[Term], k: int = 10) -> list[tuple[float, int]]:
-        """Top k (score, global docnum) for the OR of terms, best first, like searcher.search()."""
+    def search(self, reader: IndexReader, terms: list[Term], k: int = 10,
+               allowed: np.ndarray | None = None) -> list[tuple[float, int]]:
+        """Top k (score, global docnum) for the OR of terms, best first, like searcher.search();
+        `allowed`, a boolean array by docnum, keeps only those documents (a filter)."""
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
-        return top_k(self.scores(reader, terms), k)
+        scores = self.scores(reader, terms)
+        if allowed is not None:
+            scores = np.where(allowed[: len(scores)], scores, 0.0)
+        return top_k(scores, k)
 
     def _prepare_terms(self, reader: IndexReader, terms: list[Term], total: int):
         """(fieldname, bytes, idf, avgfl, boost) per term; unknown fields and terms are dropped."""

@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
-from . import analysis, docstore, manifest, settings
+from . import analysis, docstore, manifest, settings, spelling
 from .chunking import check_sizes, chunk_document
 from .corpus import fingerprint, load_corpus
 from .models import Document
@@ -43,6 +43,7 @@ def make_schema() -> Schema:
         end=STORED,
         sents=STORED,  # sentence spans relative to the passage
         sterms=STORED,  # each sentence's analyzed terms, space-joined (re-ranking reads them)
+        spell=TEXT(analyzer=spelling.make_spelling_analyzer(), phrase=False),  # surface words for "did you mean"
     )
 
 
@@ -70,7 +71,8 @@ def _passage_fields(doc: Document, target: int, max_words: int) -> Iterable[dict
         yield dict(pid=p.passage_id, doc_id=doc.doc_id, number=p.number, title=doc.title, text=p.text,
                    source=doc.source, url=doc.url, date=doc.date or "", start=p.start, end=p.end,
                    sents=[list(span) for span in p.sentences],
-                   sterms=[" ".join(analysis.terms(p.text[a:b])) for a, b in p.sentences])
+                   sterms=[" ".join(analysis.terms(p.text[a:b])) for a, b in p.sentences],
+                   spell=f"{doc.title}\n{p.text}")
 
 
 def build_index(documents: list[Document], index_dir: Path | str, *, files: dict[str, str] | None = None,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from . import analysis
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 MANIFEST_NAME = "manifest.json"
 
 

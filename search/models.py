@@ -17,6 +17,35 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Source:
+    """A document as the source filter lists it: everything but its text."""
+
+    doc_id: str
+    title: str
+    source: str
+    url: str | None = None
+    date: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on the documents searched; empty means the whole index."""
+
+    doc: tuple[str, ...] = ()  # any of these document ids
+    date_from: str | None = None  # ISO YYYY-MM-DD, inclusive
+    date_to: str | None = None  # ISO YYYY-MM-DD, inclusive; undated documents never match a range
+
+    def __bool__(self) -> bool:
+        return bool(self.doc or self.date_from or self.date_to)
+
+    def to_dict(self) -> dict:
+        return {"doc": list(self.doc), "date_from": self.date_from, "date_to": self.date_to}
+
+
+@dataclass(frozen=True)
 class Passage:
     """A run of whole sentences of one document; start/end index the document's text."""
 
@@ -80,10 +109,23 @@ class SearchResponse:
     query: str
     took_ms: float
     results: tuple[Hit, ...] = field(default_factory=tuple)
+    # Added for paging, filters and honesty; the three fields above are unchanged.
+    page: int = 1  # results are ranks (page - 1) * k + 1 onwards
+    k: int = 10
+    has_more: bool = False  # a next page has results
+    answered: bool = False  # the best passage holds most of the question (see search/confidence.py)
+    suggestion: str | None = None  # the question with unknown words corrected ("did you mean")
+    filters: Filters = field(default_factory=Filters)
 
     def to_dict(self) -> dict:
         return {
             "query": self.query,
             "took_ms": self.took_ms,
             "results": [hit.to_dict() for hit in self.results],
+            "page": self.page,
+            "k": self.k,
+            "has_more": self.has_more,
+            "answered": self.answered,
+            "suggestion": self.suggestion,
+            "filters": self.filters.to_dict(),
         }

@@ -13,11 +13,12 @@ from whoosh import index as whoosh_index
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from .fastscore import FastScorer
+import numpy as np
 
 from . import manifest, settings
+from .fastscore import FastScorer
 from .docstore import DocumentStore
-from .models import Document
+from .models import Document, Source
 from .errors import IndexMissing, IndexStale
 from .indexer import current_build
 
@@ -80,11 +81,16 @@ class IndexHandle:
         self._local.searcher = (ix, searcher)
         return searcher
 
-    def search(self, terms: list[tuple[str, str, float]], limit: int) -> list[RawHit]:
-        """Top `limit` passages for the OR of (field, term, boost), BM25F-scored with numpy."""
+    def search(self, terms: list[tuple[str, str, float]], limit: int, filter=None) -> list[RawHit]:
+        """Top `limit` passages for the OR of (field, term, boost), BM25F-scored with numpy;
+        `filter`, a Whoosh query, restricts which passages may match."""
         searcher = self.searcher()
+        allowed = None
+        if filter is not None:
+            allowed = np.zeros(searcher.doc_count_all(), dtype=bool)
+            allowed[list(searcher.docs_for_query(filter))] = True
         with self._score_lock:
-            top = self._scorer.search(searcher.reader(), terms, limit)
+            top = self._scorer.search(searcher.reader(), terms, limit, allowed)
         return [RawHit(score, searcher.stored_fields(docnum)) for score, docnum in top]
 
     def document(self, doc_id: str) -> Document | None:
@@ -92,6 +98,12 @@ class IndexHandle:
         self._current()
         with self._lock:
             return self._docs.get(doc_id)
+
+    def sources(self, limit: int) -> list[Source]:
+        """Up to `limit` documents of the live build, without their text."""
+        self._current()
+        with self._lock:
+            return self._docs.sources(limit)
 
     def stats(self) -> dict:
         searcher = self.searcher()

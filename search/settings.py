@@ -22,6 +22,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("workers", 2, "gunicorn sync worker processes", "QA_SEARCH_WORKERS"),
     Setting("k_default", 10, "results returned when k is not given"),
     Setting("k_max", 50, "largest k accepted"),
+    Setting("max_results", 200, "deepest result reachable by paging (page × k)"),
+    Setting("answer_min_coverage", 0.5, "share of the question's weighted words the best passage must hold "
+                                        "to count as a good answer"),
     Setting("max_query_chars", 1000, "longest question accepted, in characters"),
     Setting("max_query_terms", 32, "distinct query terms kept after analysis"),
     Setting("max_token_chars", 40, "longer tokens are dropped from questions and passages"),

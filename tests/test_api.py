@@ -22,7 +22,8 @@ def _search(client, **params):
 def test_contract_shape_and_types(client):
     response, body = _search(client, q="Who created the Star City spinoff?", k=5)
     assert response.status_code == 200
-    assert set(body) == {"query", "took_ms", "results"}
+    assert set(body) == {"query", "took_ms", "results", "page", "k", "has_more", "answered", "suggestion",
+                         "filters"}
     assert body["query"] == "Who created the Star City spinoff?"
     assert isinstance(body["took_ms"], float)
     assert 1 <= len(body["results"]) <= 5

@@ -9,6 +9,8 @@ from flask import Flask, current_app
 from search.engine import Engine
 from search.models import SearchResponse
 
+from .params import search_kwargs
+
 _lock = threading.Lock()
 
 
@@ -26,7 +28,7 @@ def get_engine() -> Engine:
 
 def ask(args) -> SearchResponse:
     """The one search the page and the API both make, from request arguments."""
-    return get_engine().ask(args.get("q", ""), k=args.get("k") or None)
+    return get_engine().ask(**search_kwargs(args))
 
 
 def init_app(app: Flask) -> None:
