@@ -102,7 +102,7 @@ class Engine:
         took = (time.perf_counter() - started) * 1000
         return SearchResponse(query=query.question, took_ms=round(took, 2), results=tuple(hits), page=page,
                               k=k, has_more=has_more, answered=answered,
-                              suggestion=suggest(query.question, searcher.reader()), filters=chosen)
+                              suggestion=None if answered else suggest(query.question, searcher.reader()), filters=chosen)
 
     def _check_filters(self, doc, date_from, date_to) -> Filters:
         chosen = doc_filters.check_filters(doc, date_from, date_to)

@@ -30,6 +30,8 @@ def correct_word(reader, word: str) -> str | None:
     """The most frequent indexed word nearest to an unknown word (1 edit, else 2), or None.
 
     Whoosh's own Corrector ranks by frequency alone within maxdist, so distances are tried in turn.
+    Whoosh compares the word with every indexed word of the same first letter: the engine asks
+    only when a question found no good answer.
     """
     if reader.frequency(FIELD, word) > 0:
         return None
