@@ -253,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print(evaluation.markdown_table(reports, args.ks))
     if args.plot:
-        plot_recall(reports, args.plot, title=f"Answer recall@k on {Path(args.squad).name} (gold paragraphs)")
+        plot_recall(reports, args.plot, title=f"Answer recall@k on {Path(args.squad).name} (peers index the gold paragraphs)")
         print(f"recall plot written to {args.plot}", file=sys.stderr)
     return 0
 
