@@ -4,16 +4,22 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def write(folder: Path, rel: str, content: str | bytes) -> Path:
+    """Write one file (text as UTF-8, or raw bytes) below folder and return its path."""
+    path = folder / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, "utf-8")
+    return path
+
+
 def make_corpus(folder: Path, files: dict[str, str | bytes]) -> Path:
     """Write files (text or raw bytes) into folder and return it."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, content in files.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, "utf-8")
+        write(folder, name, content)
     return folder
 
 

@@ -8,18 +8,9 @@ import pytest
 from search import settings
 from search.corpus import corpus_files, fingerprint, hash_files, load_corpus
 from search.errors import CorpusError
+from support import write
 
 CORPUS = Path(__file__).parent.parent / "corpus"
-
-
-def write(folder: Path, rel: str, content: str | bytes) -> Path:
-    path = folder / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, "utf-8")
-    return path
 
 
 def by_id(load) -> dict:
