@@ -29,6 +29,7 @@ class QueryPlan:
         return [(field, term, 1.0) for term in self.terms for field in FIELDS]
 
     def to_whoosh(self) -> Query:
+        """The same query for Whoosh's own searcher: the reference the numpy first stage matches."""
         if not self.terms:
             return NullQuery
         return Or([Term(field, term) for term in self.terms for field in FIELDS])

@@ -183,3 +183,21 @@ def test_top_k_breaks_ties_by_docnum():
     scores = np.array([0.0, 2.0, 1.0, 2.0, 1.0, 1.0])
     assert top_k(scores, 3) == [(2.0, 1), (2.0, 3), (1.0, 2)]
     assert top_k(np.zeros(4), 3) == []
+
+
+def test_engine_first_stage_matches_whooshs_searcher(engine):
+    """IndexHandle.search (numpy) ranks and scores like Whoosh's BM25F on the same plan."""
+    from whoosh.scoring import BM25F
+
+    from search import settings
+    from search.query import plan
+
+    weighting = BM25F(B=settings.get("bm25_b"), K1=settings.get("bm25_k1"))
+    for question in ["Who created the Star City spinoff?", "Soviet space program secret city",
+                     "Where can I stream For All Mankind?"]:
+        query = plan(question)
+        ours = engine.index.search(query.weighted_terms(), limit=8)
+        with engine.index.searcher()._ix.searcher(weighting=weighting) as reference:
+            theirs = reference.search(query.to_whoosh(), limit=8)
+            assert [h.fields["pid"] for h in ours] == [hit["pid"] for hit in theirs]
+            assert [h.score for h in ours] == pytest.approx([hit.score for hit in theirs], rel=1e-9)
