@@ -9,7 +9,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
@@ -59,7 +59,9 @@ class IndexHandle:
         if self._ix is not None:
             self._ix.close()
             self._docs.close()
-        self._ix = whoosh_index.open_dir(str(build))
+        # Plain reads, not mmap: mapped index pages count as resident memory, and a 200k-passage
+        # index would take a worker past 1 GB; the cost is a fraction of a millisecond a query.
+        self._ix = FileStorage(str(build), supports_mmap=False).open_index()
         self._docs = DocumentStore(build)
         self._build, self.manifest = build, found
 
