@@ -61,10 +61,12 @@ class Engine:
         started = time.perf_counter()
         k = check_k(settings.get("k_default") if k is None else k)
         query = plan(question)
-        searcher = self.index.searcher()  # also reports a missing index for a question of stop words
+        self.index.searcher()  # also reports a missing index for a question of stop words
         hits: list[Hit] = []
         if query.terms:
             raw = self.index.search(query.to_whoosh(), limit=max(k, settings.get("rerank_depth")))
+            # Asked again: the searcher fetched above is closed when search() had to reopen.
+            searcher = self.index.searcher()
             q = read_question(query.question, {t: searcher.idf("text", t) for t in query.terms})
             ranked = rerank(q, [_candidate(r) for r in raw])[:k]
             hits = [_hit(rank, score, cand, q) for rank, (score, cand) in enumerate(ranked, 1)]

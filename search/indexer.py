@@ -1,9 +1,10 @@
 """Write passages into a Whoosh index built aside, then swap it in atomically.
 
-Layout of an index folder:
+Layout of an index folder (search/builds.py):
     CURRENT            name of the live build (replaced atomically)
-    builds/<name>/     a complete Whoosh index plus manifest.json
+    builds/<name>/     a complete Whoosh index plus manifest.json and documents.sqlite
 Readers resolve CURRENT on open, so a rebuild never shows them a half-written index.
+Incremental changes to the live build are search/updates.py's job.
 """
 from __future__ import annotations
 
@@ -13,18 +14,18 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
-from . import analysis, docstore, manifest, settings
+from . import analysis, docstore, faults, manifest, settings
+from .builds import BUILDS, CURRENT, current_build  # noqa: F401  (re-exported: readers import them here)
 from .chunking import check_sizes, chunk_document
 from .corpus import fingerprint, load_corpus
 from .models import Document
+from .writelock import writer
 
-CURRENT = "CURRENT"
-BUILDS = "builds"
 TITLE_BOOST = 2.0
 
 
@@ -33,6 +34,8 @@ def make_schema() -> Schema:
     return Schema(
         pid=ID(stored=True, unique=True),
         doc_id=ID(stored=True),
+        file=ID(stored=True),  # corpus file the document came from: a changed file is replaced whole
+        rev=STORED,  # the document's revision in documents.sqlite
         number=NUMERIC(stored=True),
         title=TEXT(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
         text=TEXT(analyzer=analyzer, stored=True, phrase=True),
@@ -53,32 +56,41 @@ class BuildReport:
     passages: int
     seconds: float
     problems: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
-def current_build(index_dir: Path) -> Path | None:
-    """The folder of the live build, or None when the index folder holds none."""
-    try:
-        name = (index_dir / CURRENT).read_text("utf-8").strip()
-    except OSError:
-        return None
-    build = index_dir / BUILDS / name
-    return build if name and "/" not in name and build.is_dir() else None
-
-
-def _passage_fields(doc: Document, target: int, max_words: int) -> Iterable[dict]:
+def passage_fields(doc: Document, origin: str) -> Iterable[dict]:
+    """The Whoosh fields of each passage of doc, which came from corpus file `origin`."""
+    target, max_words = settings.get("passage_words"), settings.get("passage_max_words")
+    rev = docstore.revision(doc)
     for p in chunk_document(doc, target, max_words):
-        yield dict(pid=p.passage_id, doc_id=doc.doc_id, number=p.number, title=doc.title, text=p.text,
-                   source=doc.source, url=doc.url, date=doc.date or "", start=p.start, end=p.end,
+        yield dict(pid=p.passage_id, doc_id=doc.doc_id, file=origin, rev=rev, number=p.number, title=doc.title,
+                   text=p.text, source=doc.source, url=doc.url, date=doc.date or "", start=p.start, end=p.end,
                    sents=[list(span) for span in p.sentences],
                    sterms=[" ".join(analysis.terms(p.text[a:b])) for a, b in p.sentences])
 
 
+def new_manifest(files: Mapping[str, str], documents: int, passages: int, generation: int,
+                 excluded: Mapping[str, str], seconds: float = 0.0) -> manifest.Manifest:
+    return manifest.Manifest(
+        schema_version=manifest.SCHEMA_VERSION, analyzer=analysis.ANALYZER_NAME,
+        analyzer_version=analysis.ANALYZER_VERSION, passage_words=settings.get("passage_words"),
+        passage_max_words=settings.get("passage_max_words"), corpus_fingerprint=fingerprint(dict(files)),
+        documents=documents, passages=passages, built_at=time.time(), build_seconds=round(seconds, 3),
+        files=dict(files), generation=generation, excluded=dict(excluded))
+
+
 def build_index(documents: list[Document], index_dir: Path | str, *, files: dict[str, str] | None = None,
+                origins: Mapping[str, str] | None = None, excluded: Mapping[str, str] | None = None,
                 progress: Callable[[int], None] | None = None) -> BuildReport:
     """Index documents into a new build beside the live one and make it live when complete."""
     index_dir = Path(index_dir)
-    target, max_words = settings.get("passage_words"), settings.get("passage_max_words")
-    check_sizes(target, max_words)
+    check_sizes(settings.get("passage_words"), settings.get("passage_max_words"))
+    with writer(index_dir, "a full rebuild"):
+        return _build(documents, index_dir, files or {}, origins or {}, excluded or {}, progress)
+
+
+def _build(documents, index_dir, files, origins, excluded, progress) -> BuildReport:
     started = time.perf_counter()
     name = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:8]
     build = index_dir / BUILDS / name
@@ -86,25 +98,26 @@ def build_index(documents: list[Document], index_dir: Path | str, *, files: dict
     passages = 0
     try:
         ix = whoosh_index.create_in(str(build), make_schema())
-        with ix.writer(limitmb=256) as writer:  # commits on success, cancels on error
+        with ix.writer(limitmb=256) as w:  # commits on success, cancels on error
             for done, doc in enumerate(documents, 1):
-                for fields in _passage_fields(doc, target, max_words):
-                    writer.add_document(**fields)
+                for fields in passage_fields(doc, origins.get(doc.doc_id, doc.source)):
+                    w.add_document(**fields)
                     passages += 1
                 if progress:
                     progress(done)
+            faults.reached("build:written")
+        generation = ix.latest_generation()
         ix.close()
         docstore.put(build, documents)
+        faults.reached("build:stored")
         seconds = time.perf_counter() - started
-        files = files or {}
-        manifest.write(build, manifest.Manifest(
-            schema_version=manifest.SCHEMA_VERSION, analyzer=analysis.ANALYZER_NAME,
-            analyzer_version=analysis.ANALYZER_VERSION, passage_words=target, passage_max_words=max_words,
-            corpus_fingerprint=fingerprint(files), documents=len(documents), passages=passages,
-            built_at=time.time(), build_seconds=round(seconds, 3), files=files))
+        manifest.write(build, new_manifest(files, len(documents), passages, generation, excluded, seconds))
+        faults.reached("build:described")
         _swap_in(index_dir, name)
+        faults.reached("build:swapped")
     except BaseException:
-        shutil.rmtree(build, ignore_errors=True)
+        if current_build(index_dir) != build:
+            shutil.rmtree(build, ignore_errors=True)
         raise
     return BuildReport(index_dir, len(documents), passages, seconds)
 
@@ -119,12 +132,22 @@ def _swap_in(index_dir: Path, name: str) -> None:
     for old in (index_dir / BUILDS).iterdir():
         if old.name not in keep:
             shutil.rmtree(old, ignore_errors=True)
+    for leftover in index_dir.glob(f"{CURRENT}.*.tmp"):  # from writers killed before their rename
+        leftover.unlink(missing_ok=True)
 
 
 def index_corpus(corpus_dir: Path | str, index_dir: Path | str,
                  progress: Callable[[int], None] | None = None) -> BuildReport:
-    """Load a corpus folder and build its index; unreadable files are reported, not fatal."""
-    loaded = load_corpus(corpus_dir)
-    report = build_index(loaded.documents, index_dir, files=loaded.files, progress=progress)
+    """Load a corpus folder and build its index from scratch; unreadable files are reported, not fatal.
+
+    Documents taken out with `qa-search remove` stay out (the live manifest remembers them).
+    """
+    index_dir = Path(index_dir)
+    with writer(index_dir, "a full rebuild"):
+        live = current_build(index_dir)
+        found = manifest.read(live) if live else None
+        excluded = found.excluded if found else {}
+        loaded = load_corpus(corpus_dir, set(excluded))
+        report = _build(loaded.documents, index_dir, loaded.files, loaded.origins, excluded, progress)
     return BuildReport(report.index_dir, report.documents, report.passages, report.seconds,
-                       tuple(loaded.problems))
+                       tuple(loaded.problems), tuple(loaded.warnings))

@@ -9,15 +9,14 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from whoosh import index as whoosh_index
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from . import manifest, settings
+from .builds import current_build, damaged, open_whoosh
 from .docstore import DocumentStore
 from .models import Document
 from .errors import IndexMissing, IndexStale
-from .indexer import current_build
 
 
 @dataclass(frozen=True)
@@ -26,6 +25,13 @@ class RawHit:
 
     score: float
     fields: dict
+
+
+def _up_to_date(searcher: Searcher) -> bool:
+    try:
+        return searcher.up_to_date()
+    except OSError:  # its build was deleted under it: open the live one
+        return False
 
 
 class IndexHandle:
@@ -49,11 +55,15 @@ class IndexHandle:
         if problem:
             raise IndexStale(f"the index in {self.index_dir} cannot be used ({problem}): "
                              f"rebuild it with `qa-search index --index {self.index_dir}`")
+        ix = open_whoosh(self.index_dir, build)  # refuses an untrusted or damaged build
+        try:
+            docs = DocumentStore(build)
+        except Exception as exc:
+            raise damaged(self.index_dir, exc) from exc
         if self._ix is not None:
             self._ix.close()
             self._docs.close()
-        self._ix = whoosh_index.open_dir(str(build))
-        self._docs = DocumentStore(build)
+        self._ix, self._docs = ix, docs
         self._build, self.manifest = build, found
 
     def _current(self):
@@ -66,12 +76,17 @@ class IndexHandle:
         """A searcher for this thread that sees the latest committed state of the live build."""
         ix = self._current()
         held = getattr(self._local, "searcher", None)
-        if held is not None and held[0] is ix and held[1].up_to_date():
+        if held is not None and held[0] is ix and _up_to_date(held[1]):
             return held[1]
         if held is not None:
             held[1].close()
-        searcher = ix.searcher(weighting=BM25F(B=settings.get("bm25_b"), K1=settings.get("bm25_k1")))
+            self._local.searcher = None
+        try:
+            searcher = ix.searcher(weighting=BM25F(B=settings.get("bm25_b"), K1=settings.get("bm25_k1")))
+        except Exception as exc:  # a segment file missing or truncated
+            raise damaged(self.index_dir, exc) from exc
         self._local.searcher = (ix, searcher)
+        self._local.counts = None
         return searcher
 
     def search(self, query, limit: int) -> list[RawHit]:
@@ -80,14 +95,27 @@ class IndexHandle:
         return [RawHit(hit.score, hit.fields()) for hit in results]
 
     def document(self, doc_id: str) -> Document | None:
-        """The whole document as indexed, by id (never by path)."""
-        self._current()
-        with self._lock:
-            return self._docs.get(doc_id)
+        """The whole document as indexed, by id (never by path): the revision the live passages cite."""
+        for _ in range(2):  # a writer may retire the revision between our two reads: look again
+            fields = self.searcher().document(doc_id=doc_id)
+            if fields is None:
+                return None
+            with self._lock:
+                doc = self._docs.get(doc_id, fields["rev"])
+            if doc is not None:
+                return doc
+        return None
 
     def stats(self) -> dict:
+        """Documents and passages a search can find now (deleted ones not counted), cached per generation."""
         searcher = self.searcher()
-        return {"documents": len(list(searcher.lexicon("doc_id"))), "passages": searcher.doc_count()}
+        if getattr(self._local, "counts", None) is None:
+            reader = searcher.reader()
+            ids = reader.lexicon("doc_id")
+            if reader.has_deletions():
+                ids = [t for t in ids if reader.postings("doc_id", t).is_active()]
+            self._local.counts = {"documents": sum(1 for _ in ids), "passages": searcher.doc_count()}
+        return dict(self._local.counts)
 
     def close(self) -> None:
         with self._lock:
