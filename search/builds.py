@@ -79,7 +79,7 @@ def open_whoosh(index_dir: Path, build: Path):
     check_trusted(index_dir, build)
     try:
         ix = whoosh_index.open_dir(str(build))
-        ix.latest_generation()
+        ix.reader().close()  # its segments open too
         return ix
     except Exception as exc:  # Whoosh raises anything from EOFError to its own IndexError
         raise damaged(index_dir, exc) from exc
