@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterable
 
 from . import docstore, faults, manifest
-from .builds import current_build, leftovers, open_whoosh
+from .builds import BUILDS, current_build, leftovers, open_whoosh
 from .corpus import FileRead, documents_of
 from .errors import BadQuery, IndexMissing, IndexStale
 from .indexer import new_manifest, passage_fields
@@ -68,7 +68,7 @@ def live_revisions(searcher, doc_ids: Iterable[str]) -> dict[str, str | None]:
 
 
 def recover(index_dir: Path, build: Path) -> bool:
-    """Finish (if Whoosh committed) or undo an update a killed writer left; tidy its leftovers.
+    """Finish (if Whoosh committed) or undo an update a killed writer left; tidy what killed writers left.
 
     Idempotent, so a crash during recovery is recovered the same way. Needs the writer lock.
     """
@@ -87,7 +87,8 @@ def recover(index_dir: Path, build: Path) -> bool:
             manifest.write(build, pending.manifest)
         manifest.clear_pending(build)
     stale, _ = leftovers(build, ix)
-    for path in stale:
+    unfinished = [p for p in (index_dir / BUILDS).iterdir() if p != build and not (p / manifest.MANIFEST_NAME).exists()]
+    for path in stale + unfinished:  # no other writer runs: we hold the lock
         shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
     return pending is not None
 

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
-from . import settings
+from . import faults, settings
 from .errors import IndexBusy, IndexWriteError
 
 LOCK_NAME = "WRITER.lock"
@@ -55,6 +55,7 @@ def writer_lock(index_dir: Path, what: str, wait: float | None = None,
         held.add(key)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()}, {what}, since {time.strftime('%H:%M:%S')}".encode(), 0)
+        faults.reached("writer:locked")
         try:
             yield
         finally:

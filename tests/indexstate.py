@@ -6,9 +6,10 @@ from pathlib import Path
 from search.searcher import IndexHandle
 
 
-def snapshot(index_dir: Path) -> dict[str, str]:
-    """doc id -> text of every document a fresh reader finds; asserts its passages agree with it."""
-    handle = IndexHandle(index_dir)
+def snapshot(index_dir: Path, handle: IndexHandle | None = None) -> dict[str, str]:
+    """doc id -> text of every document a reader finds (a fresh one unless given); asserts its passages agree."""
+    fresh = handle is None
+    handle = handle or IndexHandle(index_dir)
     try:
         searcher = handle.searcher()
         passages: dict[str, list[dict]] = {}
@@ -28,4 +29,5 @@ def snapshot(index_dir: Path) -> dict[str, str]:
         assert stats == {"documents": len(docs), "passages": sum(len(f) for f in passages.values())}
         return docs
     finally:
-        handle.close()
+        if fresh:
+            handle.close()
