@@ -23,13 +23,15 @@ class _Server(BaseApplication):
 
 
 def serve(index_dir: Path, host: str, port: int, workers: int) -> None:
+    from search import settings
     _Server(Path(index_dir).resolve(), {
         "bind": f"{host}:{port}",
         "workers": workers,
         "worker_class": "sync",
         "preload_app": False,
-        "timeout": 30,
+        "timeout": settings.get("worker_timeout"),
         "accesslog": "-",
-        "limit_request_line": 4094,
-        "limit_request_fields": 50,
+        "limit_request_line": settings.get("max_request_line"),
+        "limit_request_fields": settings.get("max_request_fields"),
+        "limit_request_field_size": settings.get("max_header_bytes"),
     }).run()
