@@ -245,3 +245,19 @@ def test_cli_add_remove_and_index_print_what_changed(folders, tmp_path, capsys):
     os.remove(corpus / "moon.md")
     assert main(["index", *where]) == 0
     assert capsys.readouterr().out.startswith("the index is up to date")  # moon was already out
+
+
+def test_a_commit_while_a_question_is_answered_is_harmless(folders, monkeypatch):
+    """The engine must not use a searcher that the reopen inside search() has just closed."""
+    corpus, index = folders
+    engine = Engine(index)
+    assert ids(engine, "telescope") == ["n1", "n2"]
+    search = engine.index.search
+
+    def search_after_a_commit(query, limit):
+        remove(index, ["n2"])
+        return search(query, limit)
+
+    monkeypatch.setattr(engine.index, "search", search_after_a_commit)
+    assert ids(engine, "telescope") == ["n1"]
+    engine.close()
