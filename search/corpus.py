@@ -3,6 +3,8 @@
 Files are untrusted. Each is capped in size before it is read; it is decoded as UTF-8 (a UTF-8 or
 UTF-16 byte-order mark is honoured) with invalid bytes replaced by U+FFFD and a warning naming
 the file; a file holding NUL bytes is binary and skipped; links out of the corpus are skipped.
+Runs of non-space characters longer than max_word_chars (base64 blobs, minified code) are cut
+short, with a warning, so that no passage grows without bound.
 """
 from __future__ import annotations
 
@@ -125,10 +127,11 @@ def read_file(folder: Path, path: Path) -> FileRead:
     return FileRead(rel, sha, tuple(records), tuple(f"{rel}: {p}" for p in problems), warnings)
 
 
-def documents_of(read: FileRead, taken: set[str]) -> tuple[list[Document], list[str]]:
-    """The file's documents with ids unique against `taken` (which is updated), and what was skipped."""
-    docs, problems, rel = [], [], read.rel
+def documents_of(read: FileRead, taken: set[str]) -> tuple[list[Document], list[str], list[str]]:
+    """The file's documents with ids unique against `taken` (which is updated), what was skipped, what altered."""
+    docs, problems, warnings, rel = [], [], [], read.rel
     max_chars, max_id = settings.get("max_document_chars"), settings.get("max_doc_id_chars")
+    max_word = settings.get("max_word_chars")
     for parsed in read.records:
         where = f" in record {parsed.record_id[:40]!r}" if parsed.record_id else ""
         doc_id = parsed.record_id or rel.rsplit(".", 1)[0]
@@ -147,10 +150,13 @@ def documents_of(read: FileRead, taken: set[str]) -> tuple[list[Document], list[
             problems.append(f"{rel}: text longer than {max_chars:,} characters{where}, skipped")
             continue
         taken.add(doc_id)
-        docs.append(Document(doc_id=doc_id, title=loaders.clip(parsed.title or loaders.title_from_text(parsed.text),
-                                                               settings.get("max_title_chars")),
-                             text=parsed.text, source=parsed.record_id or rel, url=parsed.url, date=parsed.date))
-    return docs, problems
+        text, cut = loaders.clip_words(parsed.text, max_word)
+        if cut:
+            warnings.append(f"{rel}: {cut:,} 'word(s)' longer than {max_word:,} characters shortened{where}")
+        title = loaders.clip(parsed.title or loaders.title_from_text(text), settings.get("max_title_chars"))
+        docs.append(Document(doc_id=doc_id, title=title, text=text, source=parsed.record_id or rel,
+                             url=parsed.url, date=parsed.date))
+    return docs, problems, warnings
 
 
 def load_corpus(folder: Path | str, excluded: set[str] | frozenset[str] = frozenset()) -> CorpusLoad:
@@ -164,9 +170,9 @@ def load_corpus(folder: Path | str, excluded: set[str] | frozenset[str] = frozen
     for path in corpus_files(folder):
         read = read_file(folder, path)
         result.files[read.rel] = read.sha256
-        docs, problems = documents_of(read, taken)
+        docs, problems, warnings = documents_of(read, taken)
         result.problems.extend(read.problems + tuple(problems))
-        result.warnings.extend(read.warnings)
+        result.warnings.extend(read.warnings + tuple(warnings))
         for doc in docs:
             if doc.doc_id not in excluded:
                 result.documents.append(doc)

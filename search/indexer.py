@@ -70,6 +70,22 @@ def passage_fields(doc: Document, origin: str) -> Iterable[dict]:
                    sterms=[" ".join(analysis.terms(p.text[a:b])) for a, b in p.sentences])
 
 
+def cut(documents: Iterable[tuple[Document, str]]) -> tuple[list[tuple[Document, list[dict]]], list[str]]:
+    """Each (document, its file) with its passages' fields; one that cannot be cut is reported, not fatal.
+
+    Sentence splitting runs regular expressions under NLTK's time limit; a hostile document
+    (a megabyte of ". . .") hits it, and only that document is left out.
+    """
+    kept, problems = [], []
+    for doc, origin in documents:
+        try:
+            kept.append((doc, list(passage_fields(doc, origin))))
+        except Exception as exc:
+            problems.append(f"{origin}: document {doc.doc_id[:80]!r} cannot be cut into passages "
+                            f"({type(exc).__name__}), skipped")
+    return kept, problems
+
+
 def new_manifest(files: Mapping[str, str], documents: int, passages: int, generation: int,
                  excluded: Mapping[str, str], seconds: float = 0.0) -> manifest.Manifest:
     return manifest.Manifest(
@@ -95,23 +111,27 @@ def _build(documents, index_dir, files, origins, excluded, progress) -> BuildRep
     name = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:8]
     build = index_dir / BUILDS / name
     build.mkdir(parents=True)
-    passages = 0
+    passages, kept, problems = 0, [], []
     try:
         ix = whoosh_index.create_in(str(build), make_schema())
         with ix.writer(limitmb=256) as w:  # commits on success, cancels on error
             for done, doc in enumerate(documents, 1):
-                for fields in passage_fields(doc, origins.get(doc.doc_id, doc.source)):
-                    w.add_document(**fields)
-                    passages += 1
+                cuts, skipped = cut([(doc, origins.get(doc.doc_id, doc.source))])
+                problems += skipped
+                for kept_doc, fields in cuts:
+                    kept.append(kept_doc)
+                    for f in fields:
+                        w.add_document(**f)
+                    passages += len(fields)
                 if progress:
                     progress(done)
             faults.reached("build:written")
         generation = ix.latest_generation()
         ix.close()
-        docstore.put(build, documents)
+        docstore.put(build, kept)
         faults.reached("build:stored")
         seconds = time.perf_counter() - started
-        manifest.write(build, new_manifest(files, len(documents), passages, generation, excluded, seconds))
+        manifest.write(build, new_manifest(files, len(kept), passages, generation, excluded, seconds))
         faults.reached("build:described")
         _swap_in(index_dir, name)
         faults.reached("build:swapped")
@@ -119,7 +139,7 @@ def _build(documents, index_dir, files, origins, excluded, progress) -> BuildRep
         if current_build(index_dir) != build:
             shutil.rmtree(build, ignore_errors=True)
         raise
-    return BuildReport(index_dir, len(documents), passages, seconds)
+    return BuildReport(index_dir, len(kept), passages, seconds, tuple(problems))
 
 
 def _swap_in(index_dir: Path, name: str) -> None:
@@ -150,4 +170,4 @@ def index_corpus(corpus_dir: Path | str, index_dir: Path | str,
         loaded = load_corpus(corpus_dir, set(excluded))
         report = _build(loaded.documents, index_dir, loaded.files, loaded.origins, excluded, progress)
     return BuildReport(report.index_dir, report.documents, report.passages, report.seconds,
-                       tuple(loaded.problems), tuple(loaded.warnings))
+                       tuple(loaded.problems) + report.problems, tuple(loaded.warnings))

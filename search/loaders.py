@@ -51,6 +51,13 @@ def clip(text: str, limit: int) -> str:
     return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "…"
 
 
+def clip_words(text: str, limit: int) -> tuple[str, int]:
+    """(text with every run of non-space characters longer than limit cut to limit + "…", runs cut)."""
+    long_run = re.compile(r"\S{%d,}" % (limit + 1))
+    text, cut = long_run.subn(lambda m: m.group()[:limit] + "…", text)
+    return text, cut
+
+
 def title_from_text(text: str, limit: int = 80) -> str:
     """A title for a document that has none: the start of its first non-empty line."""
     for line in text.splitlines():

@@ -24,7 +24,7 @@ from . import docstore, faults, manifest
 from .builds import BUILDS, current_build, leftovers, open_whoosh
 from .corpus import FileRead, documents_of
 from .errors import BadQuery, IndexMissing, IndexStale
-from .indexer import new_manifest, passage_fields
+from .indexer import cut, new_manifest
 from .models import Document
 
 
@@ -119,6 +119,7 @@ class _Plan:
     old_passages: int
     excluded: dict[str, str]
     problems: tuple[str, ...]
+    warnings: tuple[str, ...]
 
 
 def _plan(searcher, change: Change, found: manifest.Manifest) -> _Plan:
@@ -141,16 +142,17 @@ def _plan(searcher, change: Change, found: manifest.Manifest) -> _Plan:
             old_passages += 1
             excluded[doc_id] = fields["file"]
     taken = _Taken(searcher, affected, found.excluded)
-    documents, problems = [], []
+    documents, problems, warnings = [], [], []
     for read in sorted(change.reads, key=lambda r: r.rel):
-        docs, skipped = documents_of(read, taken)
+        docs, skipped, altered = documents_of(read, taken)
         problems += list(read.problems) + skipped
+        warnings += altered
         for doc in docs:
             if change.readmit and excluded.get(doc.doc_id) == read.rel:
                 del excluded[doc.doc_id]
             if doc.doc_id not in excluded:
                 documents.append((doc, read.rel))
-    return _Plan(tuple(documents), old, old_passages, excluded, tuple(problems))
+    return _Plan(tuple(documents), old, old_passages, excluded, tuple(problems), tuple(warnings))
 
 
 def apply(index_dir: Path, change: Change) -> UpdateReport:
@@ -168,16 +170,18 @@ def apply(index_dir: Path, change: Change) -> UpdateReport:
         passages_before = s.doc_count()
     files = {rel: sha for rel, sha in found.files.items() if rel not in change.dropped_files}
     files.update((r.rel, r.sha256) for r in change.reads)
-    new_ids = {doc.doc_id for doc, _ in plan.documents}
-    fields = [f for doc, rel in plan.documents for f in passage_fields(doc, rel)]
+    cuts, uncut = cut(plan.documents)
+    new_ids = {doc.doc_id for doc, _ in cuts}
+    fields = [f for _, doc_fields in cuts for f in doc_fields]
     report = UpdateReport(
         added=tuple(sorted(new_ids - set(plan.old))),
-        replaced=tuple(sorted(d for doc, _ in plan.documents
+        replaced=tuple(sorted(d for doc, _ in cuts
                               if (d := doc.doc_id) in plan.old and plan.old[d] != docstore.revision(doc))),
         removed=tuple(sorted(set(plan.old) - new_ids)),
         documents=found.documents - len(plan.old) + len(new_ids),
         passages=passages_before - plan.old_passages + len(fields),
-        problems=plan.problems, warnings=tuple(w for r in change.reads for w in r.warnings))
+        problems=plan.problems + tuple(uncut),
+        warnings=tuple(w for r in change.reads for w in r.warnings) + plan.warnings)
     if files == found.files and plan.excluded == found.excluded and not report.replaced and \
             not report.added and not report.removed:
         return _done(report, found, started)  # nothing to commit
@@ -186,7 +190,7 @@ def apply(index_dir: Path, change: Change) -> UpdateReport:
     manifest.write_pending(build, pending)
     faults.reached("update:recorded")
     try:
-        docstore.put(build, (doc for doc, _ in plan.documents))
+        docstore.put(build, (doc for doc, _ in cuts))
         faults.reached("update:stored")
         _commit(ix, change, plan, fields)
     except BaseException:
