@@ -138,6 +138,7 @@ def run_killed(command: list[str], kill_at: str | float) -> str:
             rc = main(command)
             os.write(points_w, f"finished {rc}\n".encode())
         finally:
+            sys.stderr.flush()
             os._exit(0)
     os.close(points_w)
     os.close(go_r)
