@@ -183,11 +183,12 @@ def test_random_walk_with_kill_9_crashes(tmp_path):
     handle = IndexHandle(world.index)
     committed = world.expected()
     assert_state(world, handle, [committed])
-    kills = [p for kind in ("index", "remove", "rebuild") for p in POINTS[kind]]
+    kills = [(kind, point) for kind, points in POINTS.items() for point in points]
     rng.shuffle(kills)
+    window = {kind: 0.1 for kind in POINTS}  # random kills land within this many seconds of the lock
     outcomes = []
-    while sum(o[2] == "killed" for o in outcomes) < TRIALS and len(outcomes) < 3 * TRIALS:
-        point = kills.pop() if kills and rng.random() < 0.6 else None  # else at a random moment
+    while (kills or sum(o[2] == "killed" for o in outcomes) < TRIALS) and len(outcomes) < 3 * TRIALS + 20:
+        kind, point = kills.pop() if kills and rng.random() < 0.6 else (rng.choice(list(POINTS)), None)
         for _ in range(rng.randint(0, 2)):  # some ordinary commits, or only a reopen, in between
             world.edit(rng.randint(0, 3))
             if rng.random() < 0.5:
@@ -195,7 +196,6 @@ def test_random_walk_with_kill_9_crashes(tmp_path):
                 committed = world.expected()
             assert_state(world, handle, [committed])
         world.edit(rng.randint(1, 12))  # what the command about to be killed commits
-        kind = point and next(k for k, ps in POINTS.items() if point in ps) or rng.choice(list(POINTS))
         if kind == "remove":
             victims = rng.sample(sorted(committed), min(2, len(committed)))
             command = ["remove", *victims, "--index", str(world.index)]
@@ -205,8 +205,10 @@ def test_random_walk_with_kill_9_crashes(tmp_path):
         else:
             command = ["index", *where, *(["--rebuild"] if kind == "rebuild" else [])]
             new = world.expected()
-        kill_at = point or rng.uniform(0.0, 0.15)
+        kill_at = point or rng.uniform(0.0, window[kind])
         outcome = run_killed(command, kill_at)
+        if point is None:  # aim so that about half the random kills land before the end
+            window[kind] *= 0.8 if outcome == "finished" else 1.15
         landed = assert_state(world, handle, [committed, new])
         if kind == "remove" and landed == 0:
             world.excluded = before
@@ -220,6 +222,9 @@ def test_random_walk_with_kill_9_crashes(tmp_path):
     handle.close()
     killed = [o for o in outcomes if o[2] == "killed"]
     print("\n".join(" ".join(o) for o in outcomes))
+    print(f"{len(killed)} writers killed: {sum(o[3] == 'old' for o in killed)} left the old state, "
+          f"{sum(o[3] == 'new' for o in killed)} the new; {len(outcomes) - len(killed)} finished before the kill; "
+          f"{len({o[:2] for o in killed if not o[1].endswith('s')})} named points hit")
     assert len(killed) >= TRIALS and not kills, outcomes
     assert {o[3] for o in killed} == {"old", "new"}, "crashes should land on both sides of the commit"
 
