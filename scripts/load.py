@@ -91,7 +91,6 @@ def ingest_loop(corpus: str, index: str, every: float, until: float, seed: int, 
 
 
 async def run(host: str, port: int, args, queue) -> dict:
-    rng = random.Random(args.seed)
     deadline = time.monotonic() + args.duration
     latencies: list[float] = []
     failures: list[str] = []
@@ -148,7 +147,8 @@ async def run(host: str, port: int, args, queue) -> dict:
         "latency_ms": {"p50": pct(50), "p95": pct(95), "p99": pct(99), "max": round(ms[-1], 1) if ms else 0.0,
                        "mean": round(statistics.fmean(ms), 1) if ms else 0.0},
         "statuses": dict(sorted(statuses.items())),
-        "ingests": len(ingest_times), "ingest_s_median": round(statistics.median(ingest_times), 3) if ingest_times else None,
+        "ingests": len(ingest_times),
+        "ingest_s_median": round(statistics.median(ingest_times), 3) if ingest_times else None,
         "ingested_found_at_once": probes["checked"] - len(probes["missed"]), "ingested_missed": probes["missed"],
     }
 

@@ -36,7 +36,8 @@ def _connect(build: Path, readonly: bool = False) -> sqlite3.Connection:
     if readonly:
         # Not mode=ro: a reader must be able to roll back the journal of a writer killed mid-transaction.
         # mode=rw never creates a missing file; query_only stops every write but that rollback.
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, check_same_thread=False, timeout=_TIMEOUT)
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, check_same_thread=False,
+                               timeout=_TIMEOUT)
         conn.execute("PRAGMA query_only = ON")
         return conn
     conn = sqlite3.connect(path, timeout=_TIMEOUT)

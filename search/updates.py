@@ -20,10 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from . import docstore, faults, manifest
+from whoosh.index import LockError
+
+from . import docstore, faults, manifest, settings
 from .builds import BUILDS, current_build, leftovers, open_whoosh
 from .corpus import FileRead, documents_of
-from .errors import BadQuery, IndexMissing, IndexStale
+from .errors import BadQuery, IndexBusy, IndexMissing, IndexStale
 from .indexer import cut, new_manifest
 from .models import Document
 
@@ -87,7 +89,8 @@ def recover(index_dir: Path, build: Path) -> bool:
             manifest.write(build, pending.manifest)
         manifest.clear_pending(build)
     stale, _ = leftovers(build, ix)
-    unfinished = [p for p in (index_dir / BUILDS).iterdir() if p != build and not (p / manifest.MANIFEST_NAME).exists()]
+    unfinished = [p for p in (index_dir / BUILDS).iterdir()
+                  if p != build and not (p / manifest.MANIFEST_NAME).exists()]
     for path in stale + unfinished:  # no other writer runs: we hold the lock
         shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
     return pending is not None
@@ -192,7 +195,7 @@ def apply(index_dir: Path, change: Change) -> UpdateReport:
     try:
         docstore.put(build, (doc for doc, _ in cuts))
         faults.reached("update:stored")
-        _commit(ix, change, plan, fields)
+        _commit(index_dir, ix, change, fields)
     except BaseException:
         _undo(index_dir, build)
         raise
@@ -202,8 +205,12 @@ def apply(index_dir: Path, change: Change) -> UpdateReport:
     return _done(report, after, started)
 
 
-def _commit(ix, change: Change, plan: _Plan, fields: list[dict]) -> None:
-    writer = ix.writer(timeout=5.0)  # our writer lock is held, so Whoosh's is free unless an outsider has it
+def _commit(index_dir: Path, ix, change: Change, fields: list[dict]) -> None:
+    try:
+        # We hold our writer lock, so Whoosh's own is free unless some other program took it.
+        writer = ix.writer(timeout=min(5.0, settings.get("writer_wait_seconds")))
+    except LockError:
+        raise IndexBusy(f"another program is writing the Whoosh index in {index_dir}; nothing was changed") from None
     try:
         for rel in sorted({r.rel for r in change.reads} | set(change.dropped_files)):
             writer.delete_by_term("file", rel)

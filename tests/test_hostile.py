@@ -43,7 +43,8 @@ def hostile_corpus(folder: Path) -> Path:
         "xss.html": "<html><head><title><script>alert(1)</script>zqxss</title>"
                     "<base href='//evil.example/'><link rel=canonical href='javascript:alert(2)'></head>"
                     "<body><p>zqxss &lt;img src=x onerror=alert(3)&gt; page</p><script>alert(4)</script>"
-                    "<img src='http://127.0.0.1:9/pixel.png'><a href='javascript:alert(5)'>zqxss link</a></body></html>",
+                    "<img src='http://127.0.0.1:9/pixel.png'><a href='javascript:alert(5)'>zqxss link</a>"
+                    "</body></html>",
         "xss.jsonl": json.dumps({"id": "<script>alert(1)</script>", "title": '"><img src=x onerror=alert(2)>',
                                  "text": f"zqxss record {markup}",
                                  "url": 'https://example.com/"onmouseover="alert(3)'}) + "\n",

@@ -22,7 +22,8 @@ SLOW = settings(max_examples=40, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 PIECES = ["moon", "Crew", "U.S.", "Dr.", "said", "the", "don’t", "2.5", " ", "  ", "\n", "\n\n", ". ", "? ", "“",
-          "”", '"', "'", "…", "- ", "*", ",", "\u00a0", "\u2028", "\x85", "\r", "\x00", "é", "İ", "🚀", "مرحبا",
+          "”", '"', "'", "…", "- ", "*", ",", "\u00a0", "\u2028", "\x85", "\r", "\x00", "é", "İ", "🚀",
+          "مرحبا",
           "<b>", "</p>", "&amp;", "&#0;", "<script>", "{", "}", '{"id": 1', "\u200b", "---\n", "# ", "x" * 60]
 prose = st.lists(st.sampled_from(PIECES) | st.text(max_size=8), max_size=150).map("".join)
 any_text = st.text(max_size=500) | prose

@@ -261,3 +261,21 @@ def test_a_commit_while_a_question_is_answered_is_harmless(folders, monkeypatch)
     monkeypatch.setattr(engine.index, "search", search_after_a_commit)
     assert ids(engine, "telescope") == ["n1"]
     engine.close()
+
+
+def test_an_outsider_holding_whooshs_own_lock_is_a_clear_busy_error(folders, monkeypatch):
+    corpus, index = folders
+    monkeypatch.setenv("QA_SEARCH_WRITER_WAIT", "0.2")
+    before = snapshot(index)
+    from whoosh import index as whoosh_index
+    lock = whoosh_index.open_dir(str(current_build(index))).lock("WRITELOCK")
+    assert lock.acquire()
+    try:
+        (corpus / "comet.md").write_text("# Comet\n\nChanged.", "utf-8")
+        with pytest.raises(IndexBusy, match="another program is writing the Whoosh index"):
+            rescan(corpus, index)
+    finally:
+        lock.release()
+    assert snapshot(index) == before and check_index(corpus, index).findings[0].problem.startswith("1 corpus file")
+    rescan(corpus, index)
+    assert check_index(corpus, index).ok
