@@ -5,6 +5,8 @@ from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 
+from . import settings
+
 
 class _Server(BaseApplication):
     def __init__(self, index_dir: Path, options: dict):
@@ -23,7 +25,6 @@ class _Server(BaseApplication):
 
 
 def serve(index_dir: Path, host: str, port: int, workers: int) -> None:
-    from search import settings
     _Server(Path(index_dir).resolve(), {
         "bind": f"{host}:{port}",
         "workers": workers,

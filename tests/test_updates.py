@@ -279,3 +279,10 @@ def test_an_outsider_holding_whooshs_own_lock_is_a_clear_busy_error(folders, mon
     assert snapshot(index) == before and check_index(corpus, index).findings[0].problem.startswith("1 corpus file")
     rescan(corpus, index)
     assert check_index(corpus, index).ok
+
+
+@pytest.mark.parametrize("command", ["add", "remove"])
+def test_new_commands_have_help(command, capsys):
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith(f"usage: qa-search {command}")
