@@ -74,10 +74,10 @@ def add(corpus_dir: Path, index_dir: Path, paths: Iterable[Path | str]) -> Updat
 def remove(index_dir: Path, doc_ids: Iterable[str]) -> UpdateReport:
     """Take documents out of the index and keep them out of re-scans until their file is added again."""
     index_dir = Path(index_dir)
+    live_build(index_dir)  # no index at all: say so, and create nothing
     with writer(index_dir, "qa-search remove"):
         reason = why_full_rebuild(index_dir)
         if reason:
-            live_build(index_dir)  # says so when there is no index at all
             raise IndexStale(f"the index in {index_dir} cannot be updated ({reason}): "
                              f"rebuild it with `qa-search index --rebuild --index {index_dir}`")
         return apply(index_dir, Change(removed_ids=tuple(dict.fromkeys(doc_ids))))
