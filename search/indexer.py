@@ -156,6 +156,22 @@ def _swap_in(index_dir: Path, name: str) -> None:
         leftover.unlink(missing_ok=True)
 
 
+def _excluded(live: Path | None) -> dict[str, str]:
+    """Ids `remove` took out, per the live manifest and any update left in flight (recovered or not)."""
+    excluded: dict[str, str] = {}
+    for found in (manifest.read(live) if live else None, _pending_manifest(live)):
+        excluded.update(found.excluded if found else {})
+    return excluded
+
+
+def _pending_manifest(live: Path | None) -> manifest.Manifest | None:
+    try:
+        pending = manifest.read_pending(live) if live else None
+    except ValueError:
+        return None
+    return pending.manifest if pending else None
+
+
 def index_corpus(corpus_dir: Path | str, index_dir: Path | str,
                  progress: Callable[[int], None] | None = None) -> BuildReport:
     """Load a corpus folder and build its index from scratch; unreadable files are reported, not fatal.
@@ -164,9 +180,7 @@ def index_corpus(corpus_dir: Path | str, index_dir: Path | str,
     """
     index_dir = Path(index_dir)
     with writer(index_dir, "a full rebuild"):
-        live = current_build(index_dir)
-        found = manifest.read(live) if live else None
-        excluded = found.excluded if found else {}
+        excluded = _excluded(current_build(index_dir))
         loaded = load_corpus(corpus_dir, set(excluded))
         report = _build(loaded.documents, index_dir, loaded.files, loaded.origins, excluded, progress)
     return BuildReport(report.index_dir, report.documents, report.passages, report.seconds,

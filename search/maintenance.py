@@ -11,8 +11,9 @@ import uuid
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .builds import current_build
 from .corpus import SUFFIXES, hash_files, read_file
-from .errors import CorpusError, IndexStale
+from .errors import CorpusError, IndexStale, SearchError
 from .freshness import why_full_rebuild
 from .indexer import index_corpus
 from .updates import Change, UpdateReport, apply, live_build, recover
@@ -50,6 +51,12 @@ def _rescan(corpus_dir: Path, index_dir: Path) -> UpdateReport:
 
 
 def _rebuild(corpus_dir: Path, index_dir: Path, reason: str, progress) -> UpdateReport:
+    build = current_build(index_dir)
+    if build is not None:
+        try:  # an interrupted `remove` may have committed: its exclusions must survive the rebuild
+            recover(index_dir, build)
+        except SearchError:
+            pass  # damaged or foreign: index_corpus keeps out what either manifest excludes
     built = index_corpus(corpus_dir, index_dir, progress=progress)
     return UpdateReport(documents=built.documents, passages=built.passages, seconds=built.seconds,
                         problems=built.problems, warnings=built.warnings, rebuilt=reason)

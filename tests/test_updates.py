@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from search import manifest
+from search import faults, manifest
 from search.builds import BUILDS, current_build
 from search.cli import main
 from search.engine import Engine
@@ -286,3 +286,20 @@ def test_new_commands_have_help(command, capsys):
     with pytest.raises(SystemExit) as done:
         main([command, "--help"])
     assert done.value.code == 0 and capsys.readouterr().out.startswith(f"usage: qa-search {command}")
+
+
+def test_a_rebuild_keeps_out_what_an_interrupted_remove_took_out(folders, monkeypatch):
+    """Found by the kill -9 walk: a rebuild read the exclusions before finishing the remove."""
+    corpus, index = folders
+
+    def die_after_the_commit(point):
+        if point == "update:committed":
+            raise KeyboardInterrupt  # as if killed there: Whoosh has the removal, the manifest not yet
+
+    monkeypatch.setattr(faults, "hook", die_after_the_commit)
+    with pytest.raises(KeyboardInterrupt):
+        remove(index, ["n2"])
+    monkeypatch.setattr(faults, "hook", None)
+    assert "n2" not in snapshot(index)
+    rescan(corpus, index, rebuild=True)
+    assert "n2" not in snapshot(index) and check_index(corpus, index).ok
