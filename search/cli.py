@@ -22,17 +22,63 @@ def _progress(total: int, label: str):
 
 
 def cmd_index(args) -> int:
+    if args.check:
+        return cmd_check(args)
     from .corpus import corpus_files
-    from .indexer import index_corpus
+    from .maintenance import rescan
     corpus = Path(args.corpus)
     total = len(corpus_files(corpus)) if corpus.is_dir() else 0
-    report = index_corpus(corpus, Path(args.index), progress=_progress(total, "doc"))
+    report = rescan(corpus, Path(args.index), rebuild=args.rebuild, progress=_progress(total, "doc"))
+    if report.rebuilt:
+        rate = report.passages / report.seconds if report.seconds else 0.0
+        _print_notes(report)
+        print(f"indexed {report.documents} documents as {report.passages} passages in "
+              f"{report.seconds:.2f} s ({rate:,.0f} passages/s) into {args.index} ({report.rebuilt})")
+        return 0
+    return _print_update(report, args.index)
+
+
+def _print_notes(report) -> None:
     for problem in report.problems:
         print(f"skipped: {problem}", file=sys.stderr)
-    rate = report.passages / report.seconds if report.seconds else 0.0
-    print(f"indexed {report.documents} documents as {report.passages} passages in "
-          f"{report.seconds:.2f} s ({rate:,.0f} passages/s) into {args.index}")
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
+def _print_update(report, index) -> int:
+    """What an incremental update did, one line per kind of change, then the totals."""
+    _print_notes(report)
+    for label, ids in (("added", report.added), ("updated", report.replaced), ("removed", report.removed)):
+        if ids:
+            shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+            print(f"{label} {len(ids)}: {shown}")
+    if report.rebuilt:
+        print(f"rebuilt the index ({report.rebuilt})")
+    elif not (report.added or report.replaced or report.removed):
+        print("the index is up to date")
+    print(f"{report.documents} documents, {report.passages} passages in {index} ({report.seconds:.2f} s)")
     return 0
+
+
+def cmd_check(args) -> int:
+    from .indexcheck import check_index
+    report = check_index(Path(args.corpus), Path(args.index))
+    for finding in report.findings:
+        print(f"problem: {finding.problem}\n  repair: {finding.repair}")
+    if report.ok:
+        print(f"ok: {report.documents} documents, {report.passages} passages in {args.index} match {args.corpus}")
+        return 0
+    return 1
+
+
+def cmd_add(args) -> int:
+    from .maintenance import add
+    return _print_update(add(Path(args.corpus), Path(args.index), args.paths), args.index)
+
+
+def cmd_remove(args) -> int:
+    from .maintenance import remove
+    return _print_update(remove(Path(args.index), args.doc_ids), args.index)
 
 
 def format_text(response: SearchResponse) -> str:
@@ -70,7 +116,7 @@ def cmd_serve(args) -> int:
     reason = why_rebuild(corpus, index) if corpus.is_dir() else None
     if reason:
         print(f"building the index from {corpus} ({reason}) …", file=sys.stderr)
-        cmd_index(argparse.Namespace(corpus=str(corpus), index=str(index)))
+        cmd_index(argparse.Namespace(corpus=str(corpus), index=str(index), rebuild=False, check=False))
     serve(index, args.host, args.port, args.workers)
     return 0
 
@@ -106,9 +152,23 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--index", default=str(settings.default_index()),
                        help="index folder (default: %(default)s, env QA_SEARCH_INDEX)")
 
-    p = sub.add_parser("index", help="build the index from a folder of articles")
+    p = sub.add_parser("index", help="build the index, or bring it up to date with the corpus")
     folders(p)
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--rebuild", action="store_true", help="build from scratch instead of re-scanning changed files")
+    mode.add_argument("--check", action="store_true",
+                      help="verify the index against the corpus and say how to repair it (changes nothing)")
     p.set_defaults(run=cmd_index)
+
+    p = sub.add_parser("add", help="index files (copying them into the corpus when they are elsewhere)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help=".txt, .md, .html or .jsonl files")
+    folders(p)
+    p.set_defaults(run=cmd_add)
+
+    p = sub.add_parser("remove", help="take documents out of the index by id (they stay out of re-scans)")
+    p.add_argument("doc_ids", nargs="+", metavar="DOC_ID", help="document ids, as search results cite them")
+    folders(p, corpus=False)
+    p.set_defaults(run=cmd_remove)
 
     p = sub.add_parser("ask", help="ask a question and print ranked, cited passages")
     p.add_argument("question", help="the question, in plain words")

@@ -93,6 +93,8 @@ class Engine:
             # One more than the page needs tells whether a next page exists.
             depth = max(offset + k + 1, settings.get("rerank_depth"))
             raw = self.index.search(query.weighted_terms(), limit=depth, filter=doc_filters.to_whoosh(chosen))
+            # Asked again: the searcher fetched above is closed when search() had to reopen.
+            searcher = self.index.searcher()
             q = read_question(query.question, {t: searcher.idf("text", t) for t in query.terms})
             ranked = rerank(q, [_candidate(r) for r in raw])
             answered = bool(ranked) and answers_well(q.weights, _terms(ranked[0][1]))

@@ -6,6 +6,7 @@
     │   ├── IndexMissing  (no index where one was expected)
     │   └── IndexStale    (index built by another version or from another corpus)
     ├── IndexBusy        (another writer holds the index lock)
+    ├── IndexWriteError  (the index folder cannot be written: read-only, full; nothing changed)
     └── CorpusError      (the corpus folder itself is unusable)
 """
 from __future__ import annotations
@@ -43,6 +44,11 @@ class IndexStale(IndexUnavailable):
 class IndexBusy(SearchError):
     code = "index_busy"
     status = 503
+
+
+class IndexWriteError(SearchError):
+    code = "index_write_failed"
+    status = 500
 
 
 class CorpusError(SearchError):

@@ -4,12 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import manifest, settings
+from .builds import current_build
 from .corpus import fingerprint, hash_files
-from .indexer import current_build
 
 
-def why_rebuild(corpus_dir: Path, index_dir: Path) -> str | None:
-    """The reason the index must be (re)built from the corpus, or None when it is current."""
+def why_full_rebuild(index_dir: Path) -> str | None:
+    """The reason the index cannot be updated in place and must be built again, or None."""
     build = current_build(index_dir)
     if build is None:
         return "there is no index yet"
@@ -22,6 +22,18 @@ def why_rebuild(corpus_dir: Path, index_dir: Path) -> str | None:
     if (found.passage_words, found.passage_max_words) != (settings.get("passage_words"),
                                                          settings.get("passage_max_words")):
         return "the passage size settings changed"
+    return None
+
+
+def why_rebuild(corpus_dir: Path, index_dir: Path) -> str | None:
+    """The reason the index must be (re)built or updated from the corpus, or None when it is current."""
+    reason = why_full_rebuild(index_dir)
+    if reason:
+        return reason
+    build = current_build(index_dir)
+    found = manifest.read(build)
+    if found is None or (build / manifest.PENDING_NAME).exists():
+        return "an update was interrupted"
     if found.corpus_fingerprint != fingerprint(hash_files(corpus_dir)):
         return "the corpus changed since the index was built"
     return None

@@ -12,6 +12,7 @@ _DATE_LINE = re.compile(r"^[ \t]*date[:\s]+(\d{4}-\d{2}-\d{2})\b", re.IGNORECASE
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 _MD_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -42,12 +43,27 @@ def _web_url(value: object) -> str | None:
     return url if url.lower().startswith(("http://", "https://")) else None
 
 
+def clip(text: str, limit: int) -> str:
+    """text cut to at most limit characters, at a word boundary when there is one, marked with …"""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "…"
+
+
+def clip_words(text: str, limit: int) -> tuple[str, int]:
+    """(text with every run of non-space characters longer than limit cut to limit + "…", runs cut)."""
+    long_run = re.compile(r"\S{%d,}" % (limit + 1))
+    text, cut = long_run.subn(lambda m: m.group()[:limit] + "…", text)
+    return text, cut
+
+
 def title_from_text(text: str, limit: int = 80) -> str:
     """A title for a document that has none: the start of its first non-empty line."""
     for line in text.splitlines():
         line = _DATE_LINE.sub("", " ".join(line.split())).strip()
         if line:  # a line holding only the date is skipped, not taken as the title
-            return line if len(line) <= limit else line[: limit - 1].rsplit(" ", 1)[0] + "…"
+            return clip(line, limit)
     return "Untitled"
 
 
@@ -151,6 +167,11 @@ def parse_html(text: str) -> Parsed:
     return Parsed(text=clean, title=title, url=_web_url(url), date=date)
 
 
+def _text(value):
+    """JSON's \\ud800 escapes give lone surrogates, which no file or database can hold: use U+FFFD."""
+    return _SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 def parse_jsonl(text: str) -> tuple[list[Parsed], list[str]]:
     """One document a line (id, title, text, optional url, date); bad lines are reported."""
     records, problems = [], []
@@ -163,15 +184,21 @@ def parse_jsonl(text: str) -> tuple[list[Parsed], list[str]]:
         except json.JSONDecodeError as exc:
             problems.append(f"line {number}: not JSON ({exc.msg})")
             continue
+        except RecursionError:
+            problems.append(f"line {number}: nested too deeply")
+            continue
+        except ValueError:  # e.g. an integer beyond Python's digit limit
+            problems.append(f"line {number}: a value is too large")
+            continue
         if not isinstance(obj, dict) or not isinstance(obj.get("text"), str) or not str(obj.get("id", "")).strip():
             problems.append(f"line {number}: needs a non-empty 'id' and a string 'text'")
             continue
-        title = obj.get("title")
+        title, text = obj.get("title"), _text(obj["text"])
         records.append(Parsed(
-            text=obj["text"],
-            title=str(title) if title else title_from_text(obj["text"]),
-            url=_web_url(obj.get("url")),
+            text=text,
+            title=_text(str(title)) if title and not isinstance(title, (dict, list)) else title_from_text(text),
+            url=_web_url(_text(obj.get("url"))),
             date=iso_date(obj.get("date")),
-            record_id=str(obj["id"]).strip(),
+            record_id=_text(str(obj["id"]).strip()),
         ))
     return records, problems

@@ -1,4 +1,10 @@
-"""The index describes itself: what built it, from which corpus, with which settings."""
+"""The index describes itself: what built it, from which corpus, with which settings.
+
+The manifest is also the commit record of incremental updates: an update first writes the
+manifest it will leave behind as manifest.next.json (with the Whoosh generation it is about to
+commit and the documents it touches), and renames it over manifest.json once Whoosh has
+committed. Whoever finds a manifest.next.json finishes or undoes that update (search/updates.py).
+"""
 from __future__ import annotations
 
 import json
@@ -8,8 +14,9 @@ from pathlib import Path
 
 from . import analysis
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5  # 4: passages store their file and document revision; 5: the spell field
 MANIFEST_NAME = "manifest.json"
+PENDING_NAME = "manifest.next.json"
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,8 @@ class Manifest:
     built_at: float
     build_seconds: float
     files: dict[str, str] = field(default_factory=dict)  # relative path -> sha256
+    generation: int = 0  # the Whoosh generation this manifest describes
+    excluded: dict[str, str] = field(default_factory=dict)  # doc id taken out by `remove` -> its file
 
     def incompatibility(self) -> str | None:
         """Why this index cannot be read by this version of the engine, or None."""
@@ -35,10 +44,23 @@ class Manifest:
         return None
 
 
+@dataclass(frozen=True)
+class Pending:
+    """An update in flight: the manifest it leaves behind and the documents whose rows it changes."""
+
+    manifest: Manifest
+    touched: tuple[str, ...]
+
+
+def _write_json(path: Path, data: dict) -> None:
+    """Replace path atomically: readers see the old file or the new one, never a part."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True), "utf-8")
+    os.replace(tmp, path)
+
+
 def write(folder: Path, manifest: Manifest) -> None:
-    tmp = folder / (MANIFEST_NAME + ".tmp")
-    tmp.write_text(json.dumps(asdict(manifest), indent=1, sort_keys=True), "utf-8")
-    os.replace(tmp, folder / MANIFEST_NAME)
+    _write_json(folder / MANIFEST_NAME, asdict(manifest))
 
 
 def read(folder: Path) -> Manifest | None:
@@ -48,3 +70,24 @@ def read(folder: Path) -> Manifest | None:
         return Manifest(**data)
     except (OSError, ValueError, TypeError):
         return None
+
+
+def write_pending(folder: Path, pending: Pending) -> None:
+    _write_json(folder / PENDING_NAME, {"manifest": asdict(pending.manifest), "touched": list(pending.touched)})
+
+
+def read_pending(folder: Path) -> Pending | None:
+    """The update left in flight in folder, or None; ValueError when the record is unreadable."""
+    try:
+        text = (folder / PENDING_NAME).read_text("utf-8")
+    except FileNotFoundError:
+        return None
+    try:
+        data = json.loads(text)
+        return Pending(Manifest(**data["manifest"]), tuple(data["touched"]))
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ValueError(f"unreadable {PENDING_NAME}: {exc}") from None
+
+
+def clear_pending(folder: Path) -> None:
+    (folder / PENDING_NAME).unlink(missing_ok=True)

@@ -9,18 +9,17 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from whoosh.filedb.filestore import FileStorage
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 import numpy as np
 
 from . import manifest, settings
+from .builds import current_build, damaged, open_whoosh
 from .fastscore import FastScorer
 from .docstore import DocumentStore
 from .models import Document, Source
 from .errors import IndexMissing, IndexStale
-from .indexer import current_build
 
 
 @dataclass(frozen=True)
@@ -29,6 +28,13 @@ class RawHit:
 
     score: float
     fields: dict
+
+
+def _up_to_date(searcher: Searcher) -> bool:
+    try:
+        return searcher.up_to_date()
+    except OSError:  # its build was deleted under it: open the live one
+        return False
 
 
 class IndexHandle:
@@ -56,13 +62,15 @@ class IndexHandle:
         if problem:
             raise IndexStale(f"the index in {self.index_dir} cannot be used ({problem}): "
                              f"rebuild it with `qa-search index --index {self.index_dir}`")
+        ix = open_whoosh(self.index_dir, build)  # refuses an untrusted or damaged build
+        try:
+            docs = DocumentStore(build)
+        except Exception as exc:
+            raise damaged(self.index_dir, exc) from exc
         if self._ix is not None:
             self._ix.close()
             self._docs.close()
-        # Plain reads, not mmap: mapped index pages count as resident memory, and a 200k-passage
-        # index would take a worker past 1 GB; the cost is a fraction of a millisecond a query.
-        self._ix = FileStorage(str(build), supports_mmap=False).open_index()
-        self._docs = DocumentStore(build)
+        self._ix, self._docs = ix, docs
         self._build, self.manifest = build, found
 
     def _current(self):
@@ -75,12 +83,17 @@ class IndexHandle:
         """A searcher for this thread that sees the latest committed state of the live build."""
         ix = self._current()
         held = getattr(self._local, "searcher", None)
-        if held is not None and held[0] is ix and held[1].up_to_date():
+        if held is not None and held[0] is ix and _up_to_date(held[1]):
             return held[1]
         if held is not None:
             held[1].close()
-        searcher = ix.searcher(weighting=BM25F(B=settings.get("bm25_b"), K1=settings.get("bm25_k1")))
+            self._local.searcher = None
+        try:
+            searcher = ix.searcher(weighting=BM25F(B=settings.get("bm25_b"), K1=settings.get("bm25_k1")))
+        except Exception as exc:  # a segment file missing or truncated
+            raise damaged(self.index_dir, exc) from exc
         self._local.searcher = (ix, searcher)
+        self._local.counts = None
         return searcher
 
     def search(self, terms: list[tuple[str, str, float]], limit: int, filter=None) -> list[RawHit]:
@@ -96,10 +109,16 @@ class IndexHandle:
         return [RawHit(score, searcher.stored_fields(docnum)) for score, docnum in top]
 
     def document(self, doc_id: str) -> Document | None:
-        """The whole document as indexed, by id (never by path)."""
-        self._current()
-        with self._lock:
-            return self._docs.get(doc_id)
+        """The whole document as indexed, by id (never by path): the revision the live passages cite."""
+        for _ in range(2):  # a writer may retire the revision between our two reads: look again
+            fields = self.searcher().document(doc_id=doc_id)
+            if fields is None:
+                return None
+            with self._lock:
+                doc = self._docs.get(doc_id, fields["rev"])
+            if doc is not None:
+                return doc
+        return None
 
     def sources(self, limit: int) -> list[Source]:
         """Up to `limit` documents of the live build, without their text."""
@@ -108,8 +127,15 @@ class IndexHandle:
             return self._docs.sources(limit)
 
     def stats(self) -> dict:
+        """Documents and passages a search can find now (deleted ones not counted), cached per generation."""
         searcher = self.searcher()
-        return {"documents": len(list(searcher.lexicon("doc_id"))), "passages": searcher.doc_count()}
+        if getattr(self._local, "counts", None) is None:
+            reader = searcher.reader()
+            ids = reader.lexicon("doc_id")
+            if reader.has_deletions():
+                ids = [t for t in ids if reader.postings("doc_id", t).is_active()]
+            self._local.counts = {"documents": sum(1 for _ in ids), "passages": searcher.doc_count()}
+        return dict(self._local.counts)
 
     def close(self) -> None:
         with self._lock:

@@ -5,6 +5,8 @@ from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 
+from . import settings
+
 
 class _Server(BaseApplication):
     def __init__(self, index_dir: Path, options: dict):
@@ -28,8 +30,9 @@ def serve(index_dir: Path, host: str, port: int, workers: int) -> None:
         "workers": workers,
         "worker_class": "sync",
         "preload_app": False,
-        "timeout": 30,
+        "timeout": settings.get("worker_timeout"),
         "accesslog": "-",
-        "limit_request_line": 4094,
-        "limit_request_fields": 50,
+        "limit_request_line": settings.get("max_request_line"),
+        "limit_request_fields": settings.get("max_request_fields"),
+        "limit_request_field_size": settings.get("max_header_bytes"),
     }).run()

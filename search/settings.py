@@ -34,6 +34,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("bm25_b", 0.5, "BM25F length normalization of the first stage"),
     Setting("rerank_depth", 30, "first-stage candidates the re-ranker orders"),
     Setting("max_file_bytes", 20_000_000, "corpus files larger than this are skipped"),
+    Setting("max_document_chars", 1_000_000, "documents with longer text are skipped"),
+    Setting("max_word_chars", 500, "longer runs of non-space characters are cut to this length at ingest"),
+    Setting("max_doc_id_chars", 200, "documents with a longer id (JSONL `id`) are skipped"),
+    Setting("max_title_chars", 300, "longer titles are cut at a word boundary"),
+    Setting("writer_wait_seconds", 30.0, "how long a second writer waits for the first before giving up",
+            "QA_SEARCH_WRITER_WAIT"),
+    Setting("max_request_bytes", 16 * 1024, "largest request body the web app accepts (413 beyond)"),
+    Setting("max_url_bytes", 4096, "longest request path plus query string the web app accepts (414 beyond)"),
+    Setting("max_request_line", 8190, "gunicorn: longest request line (its own 400 beyond)"),
+    Setting("max_request_fields", 50, "gunicorn: most request headers"),
+    Setting("max_header_bytes", 8190, "gunicorn: longest request header"),
+    Setting("worker_timeout", 30, "gunicorn: seconds before a silent worker is killed and replaced"),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

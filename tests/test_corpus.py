@@ -62,13 +62,14 @@ def test_hidden_and_unsupported_files_are_ignored(mixed):
     assert set(load_corpus(mixed).files) == set(rels)
 
 
-def test_non_utf8_file_is_reported_and_the_rest_loads(tmp_path):
+def test_non_utf8_file_is_loaded_with_replacement_and_a_warning(tmp_path):
     write(tmp_path, "good.txt", "Good File\nBody.")
     write(tmp_path, "latin.txt", "Caf\xe9 au lait".encode("latin-1"))
     load = load_corpus(tmp_path)
-    assert [d.doc_id for d in load.documents] == ["good"]
-    assert "not UTF-8" in problem_for(load, "latin.txt")
-    assert "latin.txt" in load.files  # still part of the fingerprint: fixing it changes the corpus
+    assert [d.doc_id for d in load.documents] == ["good", "latin"]
+    assert load.documents[1].text == "Caf\ufffd au lait"
+    assert [w for w in load.warnings if w.startswith("latin.txt: not valid UTF-8")]
+    assert "latin.txt" in load.files  # part of the fingerprint: fixing it changes the corpus
 
 
 def test_unreadable_file_is_reported_and_the_rest_loads(tmp_path):

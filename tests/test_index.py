@@ -99,8 +99,8 @@ def test_corpus_with_broken_files_still_indexes_the_rest(tmp_path):
         "broken.jsonl": '{"id": "a", "text": "comet tail"}\nnot json\n',
     })
     report = index_corpus(corpus, tmp_path / "index")
-    assert report.documents == 2
-    assert any(p.startswith("latin1.txt: not UTF-8") for p in report.problems)
+    assert report.documents == 3  # latin1.txt is read with U+FFFD for its bad byte
+    assert any(w.startswith("latin1.txt: not valid UTF-8") for w in report.warnings)
     assert any(p.startswith("broken.jsonl: line 2") for p in report.problems)
     assert len(Engine(tmp_path / "index").ask("comet").results) == 2
 
