@@ -185,6 +185,7 @@ def index_corpus(corpus_dir: Path | str, index_dir: Path | str,
     with writer(index_dir, "a full rebuild"):
         excluded = _excluded(current_build(index_dir))
         loaded = load_corpus(corpus_dir, set(excluded))
+        excluded = {d: f for d, f in excluded.items() if f in loaded.files}  # as a re-scan forgets them
         report = _build(loaded.documents, index_dir, loaded.files, loaded.origins, excluded, progress)
     return BuildReport(report.index_dir, report.documents, report.passages, report.seconds,
                        tuple(loaded.problems) + report.problems, tuple(loaded.warnings))
