@@ -254,9 +254,9 @@ def test_a_commit_while_a_question_is_answered_is_harmless(folders, monkeypatch)
     assert ids(engine, "telescope") == ["n1", "n2"]
     search = engine.index.search
 
-    def search_after_a_commit(query, limit):
+    def search_after_a_commit(terms, limit, filter=None):
         remove(index, ["n2"])
-        return search(query, limit)
+        return search(terms, limit, filter)
 
     monkeypatch.setattr(engine.index, "search", search_after_a_commit)
     assert ids(engine, "telescope") == ["n1"]
