@@ -17,31 +17,29 @@ from .searcher import IndexHandle, RawHit
 from .spelling import suggest
 
 
+def _whole_number(value: object, low: int, high: int, message: str, code: str) -> int:
+    """value as an int in low..high (a string of digits is accepted), or BadQuery."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        try:
+            value = int(str(value).strip())
+        except ValueError:
+            raise BadQuery(message, code=code) from None
+    if not low <= value <= high:
+        raise BadQuery(message, code=code)
+    return value
+
+
 def check_k(k: object) -> int:
     """k as an int in 1..k_max, or BadQuery."""
     k_max = settings.get("k_max")
-    if isinstance(k, bool) or not isinstance(k, int):
-        try:
-            k = int(str(k).strip())
-        except ValueError:
-            raise BadQuery(f"k must be a whole number from 1 to {k_max}", code="bad_k") from None
-    if not 1 <= k <= k_max:
-        raise BadQuery(f"k must be a whole number from 1 to {k_max}", code="bad_k")
-    return k
+    return _whole_number(k, 1, k_max, f"k must be a whole number from 1 to {k_max}", "bad_k")
 
 
 def check_page(page: object, k: int) -> int:
     """page as an int from 1 while page * k stays within max_results, or BadQuery."""
     last = max(1, settings.get("max_results") // k)
-    message = f"page must be a whole number from 1 to {last} when k is {k}"
-    if isinstance(page, bool) or not isinstance(page, int):
-        try:
-            page = int(str(page).strip())
-        except ValueError:
-            raise BadQuery(message, code="bad_page") from None
-    if not 1 <= page <= last:
-        raise BadQuery(message, code="bad_page")
-    return page
+    return _whole_number(page, 1, last, f"page must be a whole number from 1 to {last} when k is {k}",
+                         "bad_page")
 
 
 def _candidate(raw: RawHit) -> Candidate:
