@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Sequence
 
 from search import analysis, evaluation
+from search.answers import best_sentence
 from search.evaluation import Report
 from search.metrics import Ranked
-from search.sentences import sentence_spans
 
 # Shared data sits beside the checkout: ../shared/ from the repository root.
 DEFAULT_SQUAD = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "squad-dev-a.json"
@@ -166,14 +166,7 @@ PEERS = {peer.name: peer for peer in (RankBM25, RankBM25Stemmed, BM25S, Tantivy,
 
 def first_best_sentence(question: str, passage: str) -> str:
     """The first sentence of passage holding the most distinct analyzed question terms."""
-    wanted = set(analysis.terms(question))
-    best, best_count = passage, -1
-    for start, end in sentence_spans(passage):
-        sentence = passage[start:end]
-        count = len(wanted.intersection(analysis.terms(sentence)))
-        if count > best_count:
-            best, best_count = sentence, count
-    return best
+    return best_sentence(passage, 0, dict.fromkeys(analysis.terms(question), 1.0)).text
 
 
 def with_answer_sentence(question: str, ranked: list[Ranked]) -> list[Ranked]:

@@ -27,6 +27,9 @@ def matched_spans(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
 def best_sentence(text: str, offset: int, weights: Mapping[str, float]) -> Answer:
     """The sentence covering the most (weighted) distinct query terms; the first on ties.
 
+    The plain picker, for passages that carry no stored sentences (the quality benchmark gives
+    the peers' passages their answer sentence with it); the engine uses the re-ranker's
+    `rerank.best_sentence`, which reads the sentences stored at index time.
     `offset` is where text starts in its document, so the answer's offsets are document offsets.
     """
     spans = sentence_spans(text) or [(0, len(text))]
