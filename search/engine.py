@@ -44,7 +44,7 @@ def check_page(page: object, k: int) -> int:
 
 def _candidate(raw: RawHit) -> Candidate:
     f = raw.fields
-    return Candidate(score=float(raw.score), doc_id=f["doc_id"], title=f["title"], text=f["text"],
+    return Candidate(score=float(raw.score), doc_id=f["doc_id"], text=f["text"],
                      sentences=tuple(tuple(s) for s in f["sents"]),
                      sentence_terms=tuple(tuple(t.split()) for t in f["sterms"]), fields=f)
 

@@ -19,7 +19,6 @@ class Candidate:
 
     score: float
     doc_id: str
-    title: str
     text: str
     sentences: tuple[tuple[int, int], ...]  # spans relative to text
     sentence_terms: tuple[tuple[str, ...], ...]  # analyzed terms of each sentence
