@@ -9,6 +9,7 @@ from typing import Mapping
 
 from .analysis import STOP_WORDS, stem, words
 from .models import Answer
+from .scan import tokens_by_head
 from .sentences import sentence_spans
 
 
@@ -19,6 +20,16 @@ def _head(word: str) -> str:
 
 def matched_spans(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
     """Spans of text whose words analyze to one of the query terms."""
+    heads = frozenset(_head(t) for t in terms)
+    tokens = tokens_by_head(text, heads)
+    if tokens is None:
+        return matched_spans_plain(text, terms)
+    found = ((m.group().lower(), m.start(), m.end()) for m in tokens)
+    return [(s, e) for w, s, e in found if _head(w) in heads and w not in STOP_WORDS and stem(w) in terms]
+
+
+def matched_spans_plain(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
+    """matched_spans() by looking at every word: its reference, and its way for unusual terms."""
     heads = {_head(t) for t in terms}
     return [(s, e) for w, s, e in words(text)
             if _head(w) in heads and w not in STOP_WORDS and stem(w) in terms]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .questions import Question, offers_kind
+from .scan import whole_words
 
 WINDOW = 12  # terms in the proximity window
 
@@ -49,9 +50,9 @@ def _sentence_hits(q: Question, cand: Candidate) -> list[set[str]]:
     return [keys & set(st) for st in cand.sentence_terms]
 
 
-def _weigh(q: Question, hits) -> float:
+def _weigh(q: Question, hits, total: float | None = None) -> float:
     w = q.weights
-    return sum(w[t] for t in hits) / q.total
+    return sum(w[t] for t in hits) / (q.total if total is None else total)
 
 
 def best_sentence(q: Question, cand: Candidate, covers: list[float] | None = None) -> int:
@@ -59,7 +60,9 @@ def best_sentence(q: Question, cand: Candidate, covers: list[float] | None = Non
     kind of answer, and not itself a question. -1 when the passage has no sentences."""
     if not cand.sentences:
         return -1
-    covers = covers if covers is not None else [_weigh(q, h) for h in _sentence_hits(q, cand)]
+    if covers is None:
+        total = q.total
+        covers = [_weigh(q, h, total) for h in _sentence_hits(q, cand)]
     floor = max(covers) - 0.2  # only near-best sentences can win on the bonuses below
 
     def merit(i: int) -> tuple[float, int]:
@@ -71,7 +74,23 @@ def best_sentence(q: Question, cand: Candidate, covers: list[float] | None = Non
     return max(range(len(covers)), key=merit)
 
 
-def _proximity(q: Question, seq: list[str]) -> float:
+def _bigrams(q: Question, seq: list[str]) -> float:
+    """Share of the question's adjacent term pairs found adjacent in seq."""
+    if not q.bigrams:
+        return 0.0
+    firsts = {a for a, _ in q.bigrams}
+    pairs = {(a, seq[i + 1]) for i, a in enumerate(seq[:-1]) if a in firsts}
+    return len(q.bigrams & pairs) / len(q.bigrams)
+
+
+def _exact(q: Question, text: str) -> float:
+    """Share of the question's words found unstemmed, whole."""
+    if not q.words:
+        return 0.0
+    return len(q.words & whole_words(q.words, text.lower(), q.word_pattern)) / len(q.words)
+
+
+def _proximity(q: Question, seq: list[str], total: float | None = None) -> float:
     """Best weighted coverage of any window of WINDOW consecutive passage terms."""
     w = q.weights
     found = [(i, t) for i, t in enumerate(seq) if t in w]
@@ -82,7 +101,7 @@ def _proximity(q: Question, seq: list[str]) -> float:
         inside = sum(w[t] for t in {t for _, t in found[start:end + 1]})
         if inside > best:
             best = inside
-    return best / q.total
+    return best / (q.total if total is None else total)
 
 
 def features(q: Question, cand: Candidate, top: float, doc_best: dict) -> tuple[tuple[float, ...], int]:
@@ -90,17 +109,18 @@ def features(q: Question, cand: Candidate, top: float, doc_best: dict) -> tuple[
     sent_terms = cand.sentence_terms
     seq = [t for sent in sent_terms for t in sent]
     hits = _sentence_hits(q, cand)
-    covers = [_weigh(q, h) for h in hits]
+    total = q.total
+    covers = [_weigh(q, h, total) for h in hits]
     best = best_sentence(q, cand, covers)
     s, e = cand.sentences[best] if best >= 0 else (0, len(cand.text))
     values = {
         "bm25": cand.score / top,
-        "coverage": _weigh(q, set().union(*hits)),
+        "coverage": _weigh(q, set().union(*hits), total),
         "sentence": max(covers, default=0.0),
-        "two_sentences": max((_weigh(q, a | b) for a, b in zip(hits, hits[1:])), default=0.0),
-        "proximity": _proximity(q, seq),
-        "bigrams": len(q.bigrams & set(zip(seq, seq[1:]))) / len(q.bigrams) if q.bigrams else 0.0,
-        "exact": len(q.words & set(q.word_pattern.findall(cand.text.lower()))) / len(q.words) if q.words else 0.0,
+        "two_sentences": max((_weigh(q, a | b, total) for a, b in zip(hits, hits[1:])), default=0.0),
+        "proximity": _proximity(q, seq, total),
+        "bigrams": _bigrams(q, seq),
+        "exact": _exact(q, cand.text),
         "doc_best": doc_best[cand.doc_id] / top,
         "kind": float(offers_kind(q.kind, cand.text[s:e], q.words)),
         "density": max((c * min(1.0, 8 / (len(st) or 1)) for c, st in zip(covers, sent_terms)), default=0.0),

@@ -1,0 +1,81 @@
+"""Find words in a passage without walking all of them in Python. Pure functions.
+
+Looking at every word of a passage in Python costs more than the rest of the per-hit work,
+so the highlighter lets a small pattern, compiled once per question, pick the few places
+worth a look, and the re-ranker looks for each question word with str.find. Both find a
+superset of what the plain walk keeps and check each place as the walk would, so results do
+not change (tests/test_scan.py compares them).
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Iterable
+
+from .analysis import TOKEN_PATTERN
+
+# A token of re.finditer(TOKEN_PATTERN) starts where no word character precedes, nor a word
+# character and a joiner (a joiner inside a token always follows a word character).
+_TOKEN_AT = re.compile(rf"(?<!\w)(?<!\w[.'’]){TOKEN_PATTERN}")
+_TOKEN = re.compile(TOKEN_PATTERN)
+_BEFORE_WORD = re.compile(r"(?<![\w.'’])")  # the bounds of questions.read_question's word_pattern
+_AFTER_WORD = re.compile(r"(?![\w]|[.'’]\w)")
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.'")
+# Characters other than c and c.upper() whose str.lower() is the plain character c
+# (tests/test_scan.py checks this against all of Unicode).
+_ODD_UPPER = {"k": "\u212a"}  # KELVIN SIGN
+
+
+def _lowers_to(char: str) -> str:
+    """A character class of everything whose lowercase is `char` (a plain character), where
+    'i' also stands for 'y' as in answers._head."""
+    found = {char, char.upper(), *_ODD_UPPER.get(char, "")}
+    if char == "i":
+        found |= {"y", "Y"}
+    return "[" + re.escape("".join(sorted(found))) + "]"
+
+
+@lru_cache(maxsize=1024)
+def _head_pattern(heads: frozenset[str]) -> re.Pattern | None:
+    if not all(set(h) <= _PLAIN for h in heads):
+        return None
+    alternatives = "|".join(sorted("".join(map(_lowers_to, h)) for h in heads if h)) or "(?!)"
+    return re.compile(rf"(?<!\w)(?:{alternatives})")
+
+
+def tokens_by_head(text: str, heads: frozenset[str]) -> list[re.Match] | None:
+    """The tokens of text (as re.finditer(TOKEN_PATTERN) cuts them) that may begin, once
+    lowercased and with 'y' read as 'i', with one of `heads` (1 or 2 characters each): a superset
+    of those that do. None when a head is not plain lowercase ASCII."""
+    finder = _head_pattern(heads)
+    if finder is None:
+        return None
+    # A match covers at most the token's first two characters, so no token start is skipped.
+    found = (_TOKEN_AT.match(text, m.start()) for m in finder.finditer(text))
+    return [token for token in found if token]
+
+
+@lru_cache(maxsize=1024)
+def _all_tokens(words: frozenset[str]) -> bool:
+    return all(_TOKEN.fullmatch(w) for w in words)
+
+
+def _occurs_whole(word: str, text: str) -> bool:
+    at = text.find(word)
+    while at >= 0:
+        if _BEFORE_WORD.match(text, at) and _AFTER_WORD.match(text, at + len(word)):
+            return True
+        at = text.find(word, at + 1)
+    return False
+
+
+def whole_words(words: frozenset[str], lowered: str, together: re.Pattern) -> set[str]:
+    """set(together.findall(lowered)), where `together` is the alternation of `words`, longest
+    first, between the bounds _BEFORE_WORD and _AFTER_WORD.
+
+    When every word is one token, two of its matches can neither overlap nor start at one place
+    (a token holds only word characters and joiners, and a joiner in it is followed by a word
+    character), so findall finds each word wherever it occurs whole: str.find can look instead."""
+    if not _all_tokens(words):
+        return set(together.findall(lowered))
+    return {w for w in words if _occurs_whole(w, lowered)}

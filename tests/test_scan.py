@@ -1,0 +1,66 @@
+"""The quick word finders give exactly what walking every word gives."""
+import re
+import sys
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from search.analysis import TOKEN_PATTERN, stem, words
+from search.answers import _head, matched_spans, matched_spans_plain
+from search.questions import read_question
+from search.scan import _PLAIN, _TOKEN_AT, _lowers_to, tokens_by_head, whole_words
+
+FAST = settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+# Joiners, case oddities (dotted capital I lowers to two characters, the Kelvin sign to "k",
+# final sigma), y read as i, digits, underscores, stop words and question words.
+PIECES = ["moon", "Moon", "MOON", "moons", "Y", "dying", "dies", "İstanbul", "\u212aelvin", "kelvin", "ΟΔΟΣ", "Σ",
+          "u.s", "U.S.", "2.5", "show's", "show’s", "don’t", "o'neil", "_x", "x_", "a", "i", "the", "and", "who",
+          ".", "'", "’", "..", ".'", " ", "-", ":", "\n", "é", "ß", "ﬁ", "Ⅻ", "٣"]
+text = st.lists(st.sampled_from(PIECES) | st.text(max_size=4), max_size=40).map("".join)
+
+
+def test_lowers_to_holds_every_character_that_lowercases_to_a_plain_one():
+    for point in range(sys.maxunicode + 1):
+        char = chr(point)
+        lower = char.lower()
+        if len(lower) == 1 and lower in _PLAIN:
+            assert re.fullmatch(_lowers_to(lower), char), hex(point)
+    assert re.fullmatch(_lowers_to("i"), "Y") and re.fullmatch(_lowers_to("i"), "y")
+
+
+@FAST
+@given(text)
+def test_token_at_starts_exactly_where_finditer_starts_a_token(passage):
+    spans = [m.span() for m in re.finditer(TOKEN_PATTERN, passage)]
+    starts = [i for i in range(len(passage)) if _TOKEN_AT.match(passage, i)]
+    assert starts == [s for s, _ in spans]
+    assert all(_TOKEN_AT.match(passage, s).span() == (s, e) for s, e in spans)
+
+
+@FAST
+@given(text, text)
+def test_matched_spans_equal_the_plain_walk(passage, question):
+    terms = frozenset(stem(w) for w, _, _ in words(question)) | {"moon", "die", "u.s", "", "ΟΔΟΣ".lower()}
+    assert matched_spans(passage, terms) == matched_spans_plain(passage, terms)
+
+
+def test_tokens_by_head_is_a_superset_and_declines_unusual_heads():
+    passage = "Dying moons, the U.S. moon-dust and Moonlight; amoon."
+    found = [m.group() for m in tokens_by_head(passage, frozenset({"mo", "di", "u."}))]
+    assert found == ["Dying", "moons", "U.S", "moon", "Moonlight"]
+    assert tokens_by_head(passage, frozenset({"mö"})) is None
+    assert tokens_by_head(passage, frozenset()) == []
+
+
+@FAST
+@given(text, text)
+def test_whole_words_equal_findall_of_the_questions_pattern(passage, question):
+    q = read_question(question + " moon u.s show's x", {})
+    lowered = passage.lower()
+    assert whole_words(q.words, lowered, q.word_pattern) == set(q.word_pattern.findall(lowered))
+
+
+def test_whole_words_bounds():
+    q = read_question("moon u.s show's", {})
+    found = whole_words(q.words, "moonlight u.s. show's.x .moon moon's", q.word_pattern)
+    assert found == {"u.s"}
+    assert whole_words(q.words, "the moon, u.s, show's!", q.word_pattern) == {"moon", "u.s", "show's"}
