@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Mapping
 
 from .analysis import STOP_WORDS, stem, words
@@ -49,9 +50,15 @@ class Question:
     bigrams: frozenset[tuple[str, str]]  # adjacent content terms of the question
     words: frozenset[str]  # lowercased content words, unstemmed
     kind: str
-    word_pattern: re.Pattern  # finds those words, whole, in lowercased text
+    word_source: str  # the source of word_pattern
 
-    @property
+    @cached_property
+    def word_pattern(self) -> re.Pattern:
+        """Finds the words, whole, in lowercased text; compiled when first needed (the re-ranker
+        needs it only for unusual words, and compiling costs more than answering)."""
+        return re.compile(self.word_source)
+
+    @cached_property
     def total(self) -> float:
         return sum(self.weights.values()) or 1.0
 
@@ -62,4 +69,4 @@ def read_question(text: str, weights: Mapping[str, float]) -> Question:
     alternatives = "|".join(sorted(map(re.escape, set(content)), key=len, reverse=True)) or "(?!)"
     return Question(text=text, weights=dict(weights), bigrams=frozenset(zip(stems, stems[1:])),
                     words=frozenset(content), kind=answer_kind(text),
-                    word_pattern=re.compile(rf"(?<![\w.'’])(?:{alternatives})(?![\w]|[.'’]\w)"))
+                    word_source=rf"(?<![\w.'’])(?:{alternatives})(?![\w]|[.'’]\w)")

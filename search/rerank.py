@@ -7,6 +7,7 @@ with `benchmarks/tune_rerank.py`; the README's Quality section records what each
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain, compress
 
 from .questions import Question, offers_kind
 from .scan import whole_words
@@ -50,28 +51,35 @@ def _sentence_hits(q: Question, cand: Candidate) -> list[set[str]]:
     return [keys & set(st) for st in cand.sentence_terms]
 
 
-def _weigh(q: Question, hits, total: float | None = None) -> float:
+def _weigh(q: Question, hits) -> float:
     w = q.weights
-    return sum(w[t] for t in hits) / (q.total if total is None else total)
+    return sum(w[t] for t in hits) / q.total
 
 
 def best_sentence(q: Question, cand: Candidate, covers: list[float] | None = None) -> int:
     """Index of the sentence that best answers: most weighted terms, then offering the asked
     kind of answer, and not itself a question. -1 when the passage has no sentences."""
-    if not cand.sentences:
-        return -1
     if covers is None:
-        total = q.total
-        covers = [_weigh(q, h, total) for h in _sentence_hits(q, cand)]
+        covers = [_weigh(q, h) for h in _sentence_hits(q, cand)]
+    return _choose(q, cand, covers)[0]
+
+
+def _choose(q: Question, cand: Candidate, covers: list[float]) -> tuple[int, bool]:
+    """best_sentence() and whether that sentence (the whole text when there is none) offers the kind asked."""
+    if not cand.sentences:
+        return -1, offers_kind(q.kind, cand.text, q.words)
     floor = max(covers) - 0.2  # only near-best sentences can win on the bonuses below
+    offers: dict[int, bool] = {}
 
     def merit(i: int) -> tuple[float, int]:
         if covers[i] < floor:
             return (covers[i], -i)
         s, e = cand.sentences[i]
         text = cand.text[s:e]
-        return (covers[i] + 0.1 * offers_kind(q.kind, text, q.words) - 0.2 * text.rstrip().endswith("?"), -i)
-    return max(range(len(covers)), key=merit)
+        offers[i] = offers_kind(q.kind, text, q.words)
+        return (covers[i] + 0.1 * offers[i] - 0.2 * text.rstrip().endswith("?"), -i)
+    best = max(range(len(covers)), key=merit)
+    return best, offers[best]  # the best is never below the floor, so merit() looked at it
 
 
 def _bigrams(q: Question, seq: list[str]) -> float:
@@ -79,7 +87,7 @@ def _bigrams(q: Question, seq: list[str]) -> float:
     if not q.bigrams:
         return 0.0
     firsts = {a for a, _ in q.bigrams}
-    pairs = {(a, seq[i + 1]) for i, a in enumerate(seq[:-1]) if a in firsts}
+    pairs = set(compress(zip(seq, seq[1:]), map(firsts.__contains__, seq)))
     return len(q.bigrams & pairs) / len(q.bigrams)
 
 
@@ -87,42 +95,48 @@ def _exact(q: Question, text: str) -> float:
     """Share of the question's words found unstemmed, whole."""
     if not q.words:
         return 0.0
-    return len(q.words & whole_words(q.words, text.lower(), q.word_pattern)) / len(q.words)
+    lowered = text.lower()
+    found = whole_words(q.words, lowered)
+    if found is None:
+        found = set(q.word_pattern.findall(lowered))
+    return len(q.words & found) / len(q.words)
 
 
-def _proximity(q: Question, seq: list[str], total: float | None = None) -> float:
+def _proximity(q: Question, seq: list[str]) -> float:
     """Best weighted coverage of any window of WINDOW consecutive passage terms."""
     w = q.weights
-    found = [(i, t) for i, t in enumerate(seq) if t in w]
+    found = list(compress(enumerate(seq), map(w.__contains__, seq)))
     best, start = 0.0, 0
+    window, window_start = set(), -1
     for end in range(len(found)):
         while found[end][0] - found[start][0] >= WINDOW:
             start += 1
-        inside = sum(w[t] for t in {t for _, t in found[start:end + 1]})
+        if start == window_start and found[end][1] in window:
+            continue  # the last window's very set (a repeat adds nothing), so the same sum
+        window, window_start = {t for _, t in found[start:end + 1]}, start
+        inside = sum(w[t] for t in window)
         if inside > best:
             best = inside
-    return best / (q.total if total is None else total)
+    return best / q.total
 
 
 def features(q: Question, cand: Candidate, top: float, doc_best: dict) -> tuple[tuple[float, ...], int]:
     """One value per name in FEATURES, in that order, and the best sentence's index."""
     sent_terms = cand.sentence_terms
-    seq = [t for sent in sent_terms for t in sent]
+    seq = list(chain.from_iterable(sent_terms))
     hits = _sentence_hits(q, cand)
-    total = q.total
-    covers = [_weigh(q, h, total) for h in hits]
-    best = best_sentence(q, cand, covers)
-    s, e = cand.sentences[best] if best >= 0 else (0, len(cand.text))
+    covers = [_weigh(q, h) for h in hits]
+    best, offers = _choose(q, cand, covers)
     values = {
         "bm25": cand.score / top,
-        "coverage": _weigh(q, set().union(*hits), total),
+        "coverage": _weigh(q, set().union(*hits)),
         "sentence": max(covers, default=0.0),
-        "two_sentences": max((_weigh(q, a | b, total) for a, b in zip(hits, hits[1:])), default=0.0),
-        "proximity": _proximity(q, seq, total),
+        "two_sentences": max((_weigh(q, a | b) for a, b in zip(hits, hits[1:])), default=0.0),
+        "proximity": _proximity(q, seq),
         "bigrams": _bigrams(q, seq),
         "exact": _exact(q, cand.text),
         "doc_best": doc_best[cand.doc_id] / top,
-        "kind": float(offers_kind(q.kind, cand.text[s:e], q.words)),
+        "kind": float(offers),
         "density": max((c * min(1.0, 8 / (len(st) or 1)) for c, st in zip(covers, sent_terms)), default=0.0),
     }
     return tuple(values[name] for name in FEATURES), best

@@ -69,13 +69,14 @@ def _occurs_whole(word: str, text: str) -> bool:
     return False
 
 
-def whole_words(words: frozenset[str], lowered: str, together: re.Pattern) -> set[str]:
-    """set(together.findall(lowered)), where `together` is the alternation of `words`, longest
-    first, between the bounds _BEFORE_WORD and _AFTER_WORD.
+def whole_words(words: frozenset[str], lowered: str) -> set[str] | None:
+    """The words that occur whole in `lowered` (not inside a longer token): what findall() of
+    their alternation, longest first, between _BEFORE_WORD and _AFTER_WORD finds, as a set.
+    None when a word is not one token, for the caller to run that findall() itself.
 
-    When every word is one token, two of its matches can neither overlap nor start at one place
-    (a token holds only word characters and joiners, and a joiner in it is followed by a word
-    character), so findall finds each word wherever it occurs whole: str.find can look instead."""
+    Two matches of single-token words can neither overlap nor start at one place (a token
+    holds only word characters and joiners, and a joiner in it is followed by a word
+    character), so findall() finds each word wherever it occurs whole, and str.find can look."""
     if not _all_tokens(words):
-        return set(together.findall(lowered))
+        return None
     return {w for w in words if _occurs_whole(w, lowered)}
