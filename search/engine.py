@@ -83,16 +83,17 @@ class Engine:
         page = check_page(1 if page is None else page, k)
         chosen = self._check_filters(doc, date_from, date_to)
         query = plan(question)
-        searcher = self.index.searcher()  # also reports a missing index for a question of stop words
+        # One state of the index for the whole question; also reports a missing index for a
+        # question of stop words.
+        searcher = self.index.searcher()
         hits: list[Hit] = []
         answered = has_more = False
         if query.terms:
             offset = (page - 1) * k
             # One more than the page needs tells whether a next page exists.
             depth = max(offset + k + 1, settings.get("rerank_depth"))
-            raw = self.index.search(query.weighted_terms(), limit=depth, filter=doc_filters.to_whoosh(chosen))
-            # Asked again: the searcher fetched above is closed when search() had to reopen.
-            searcher = self.index.searcher()
+            raw = self.index.search(query.weighted_terms(), limit=depth, filter=doc_filters.to_whoosh(chosen),
+                                    searcher=searcher)
             q = read_question(query.question, {t: searcher.idf("text", t) for t in query.terms})
             ranked = rerank(q, [_candidate(r) for r in raw])
             answered = bool(ranked) and answers_well(q.weights, _terms(ranked[0][1]))

@@ -88,14 +88,19 @@ def segment_key(reader: IndexReader) -> str:
 class FastScorer:
     """Scores OR-of-terms queries like Whoosh BM25F; caches per-segment term impacts, LRU-bounded."""
 
-    def __init__(self, B: float = 0.75, K1: float = 1.2, max_cached_postings: int = 12_000_000):
+    def __init__(self, B: float = 0.75, K1: float = 1.2, max_cached_postings: int = 12_000_000,
+                 max_cached_terms: int = 200_000):
         if not 0 <= B <= 1 or K1 < 0:
             raise ValueError(f"need 0 <= B <= 1 and K1 >= 0, got B={B}, K1={K1}")
-        if max_cached_postings < 0:
-            raise ValueError("max_cached_postings must be >= 0")
+        if max_cached_postings < 0 or max_cached_terms < 0:
+            raise ValueError("max_cached_postings and max_cached_terms must be >= 0")
         self.B, self.K1 = B, K1
         self.max_cached_postings = max_cached_postings
+        self.max_cached_terms = max_cached_terms
         self._segments: dict[str, _Segment] = {}
+        # (segment, field, term) -> its document frequency there, 0 when absent: a lookup in
+        # the segment's term table reads the index file, and a query asks for each term thrice.
+        self._frequencies: OrderedDict[tuple, int] = OrderedDict()
         # (segment, field, term) -> (docnums, BM25 impact, (idf, avgfl) the impact was made with)
         self._postings: OrderedDict[tuple, tuple] = OrderedDict()
         self._cached = 0
@@ -135,6 +140,18 @@ class FastScorer:
             self._cached -= len(old_ids)
         return ids, impact
 
+    def _frequency(self, reader: IndexReader, key: str, fieldname: str, btext: bytes) -> int:
+        """The term's document frequency in one segment (deleted documents counted, as Whoosh does)."""
+        cache_key = (key, fieldname, btext)
+        found = self._frequencies.get(cache_key)
+        if found is None:
+            found = self._frequencies[cache_key] = reader.doc_frequency(fieldname, btext)
+            if len(self._frequencies) > self.max_cached_terms:
+                self._frequencies.popitem(last=False)
+        else:
+            self._frequencies.move_to_end(cache_key)
+        return found
+
     def _alive_mask(self, reader: IndexReader, key: str) -> np.ndarray | None:
         """Boolean mask of live documents, or None when the segment has no deletions."""
         if not reader.has_deletions():
@@ -158,6 +175,8 @@ class FastScorer:
             self._cached -= len(self._postings.pop(cache_key)[0])
         for mask_key in [k for k in self._alive if k[0] not in live_keys]:
             del self._alive[mask_key]
+        for cache_key in [k for k in self._frequencies if k[0] not in live_keys]:
+            del self._frequencies[cache_key]
 
     # -- scoring --------------------------------------------------------------------------
 
@@ -166,14 +185,13 @@ class FastScorer:
         if not isinstance(reader, IndexReader):  # a Searcher: score its reader
             reader = reader.reader()
         total = reader.doc_count_all()
-        prepared = self._prepare_terms(reader, terms, total)
-        leaves = reader.leaf_readers()
+        leaves = [(leaf, offset, segment_key(leaf)) for leaf, offset in reader.leaf_readers()]
+        prepared = self._prepare_terms(reader, leaves, terms, total)
         parts_ids, parts_scores = [], []
-        for leaf, offset in leaves:
-            key = segment_key(leaf)
+        for n, (leaf, offset, key) in enumerate(leaves):
             alive = self._alive_mask(leaf, key)
-            for fieldname, btext, idf, avgfl, boost in prepared:
-                if (fieldname, btext) not in leaf:
+            for fieldname, btext, idf, avgfl, boost, frequencies in prepared:
+                if not frequencies[n]:  # not in this segment
                     continue
                 ids, contrib = self._impacts(leaf, key, fieldname, btext, idf, avgfl)
                 if boost != 1.0:
@@ -184,7 +202,7 @@ class FastScorer:
                 parts_ids.append(ids.astype(np.int64) + offset if offset else ids)
                 parts_scores.append(contrib)
         if len(self._segments) > len(leaves):
-            self.forget({segment_key(leaf) for leaf, _ in leaves})
+            self.forget({key for _, _, key in leaves})
         if not parts_ids:
             return np.zeros(total)
         return np.bincount(np.concatenate(parts_ids), weights=np.concatenate(parts_scores),
@@ -201,9 +219,11 @@ class FastScorer:
             scores = np.where(allowed[: len(scores)], scores, 0.0)
         return top_k(scores, k)
 
-    def _prepare_terms(self, reader: IndexReader, terms: list[Term], total: int):
-        """(fieldname, bytes, idf, avgfl, boost) per term; unknown fields and terms are dropped."""
+    def _prepare_terms(self, reader: IndexReader, leaves: list, terms: list[Term], total: int):
+        """(fieldname, bytes, idf, avgfl, boost, frequency in each leaf) per term; unknown fields
+        and terms are dropped. A term is in a segment when its frequency there is above 0."""
         prepared = []
+        field_lengths: dict[str, int] = {}
         schema = reader.schema
         for fieldname, text, boost in terms:
             if fieldname not in schema:
@@ -214,9 +234,12 @@ class FastScorer:
             if boost <= 0:
                 raise ValueError(f"query boost must be positive, got {boost}")
             btext = text if isinstance(text, bytes) else fieldtype.to_bytes(text)
-            if (fieldname, btext) not in reader:
+            frequencies = [self._frequency(leaf, key, fieldname, btext) for leaf, _, key in leaves]
+            if not any(frequencies):
                 continue
-            idf = whoosh_idf(total, reader.doc_frequency(fieldname, btext))
-            avgfl = (reader.field_length(fieldname) / (total or 1)) or 1
-            prepared.append((fieldname, btext, idf, avgfl, float(boost)))
+            if fieldname not in field_lengths:
+                field_lengths[fieldname] = reader.field_length(fieldname)
+            idf = whoosh_idf(total, sum(frequencies))
+            avgfl = (field_lengths[fieldname] / (total or 1)) or 1
+            prepared.append((fieldname, btext, idf, avgfl, float(boost), frequencies))
         return prepared

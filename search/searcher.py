@@ -96,10 +96,12 @@ class IndexHandle:
         self._local.counts = None
         return searcher
 
-    def search(self, terms: list[tuple[str, str, float]], limit: int, filter=None) -> list[RawHit]:
+    def search(self, terms: list[tuple[str, str, float]], limit: int, filter=None,
+               searcher: Searcher | None = None) -> list[RawHit]:
         """Top `limit` passages for the OR of (field, term, boost), BM25F-scored with numpy;
-        `filter`, a Whoosh query, restricts which passages may match."""
-        searcher = self.searcher()
+        `filter`, a Whoosh query, restricts which passages may match. `searcher`, one this
+        thread got from searcher(), is the state to search (by default the latest)."""
+        searcher = searcher if searcher is not None else self.searcher()
         allowed = None
         if filter is not None:
             allowed = np.zeros(searcher.doc_count_all(), dtype=bool)

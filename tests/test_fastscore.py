@@ -11,7 +11,7 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.query import Or, Term
 
 from search.analysis import make_analyzer, terms
-from search.fastscore import FastScorer, top_k
+from search.fastscore import FastScorer, segment_key, top_k
 
 ROOT = Path(__file__).resolve().parents[1]
 SQUAD = ROOT.parent / "shared" / "benchmarks" / "squad-dev-a.json"
@@ -150,12 +150,29 @@ def test_reopened_reader_after_new_commits_and_merge(tmp_path, corpus):
     ix.optimize()  # one merged segment: old segments' caches must not leak into scores
     check_all(ix, questions, scorer)
     assert len(scorer._segments) == 1
+    assert {key[0] for key in scorer._frequencies} == set(scorer._segments)
 
 
 def test_small_cache_gives_same_scores(tmp_path, corpus):
     passages, questions = corpus
     ix = build(tmp_path, passages)
     check_all(ix, questions[:40], FastScorer(max_cached_postings=50))
+    scorer = FastScorer(max_cached_terms=5)
+    check_all(ix, questions[:40], scorer)
+    assert len(scorer._frequencies) == 5
+
+
+def test_cached_frequencies_are_whooshs(tmp_path, corpus):
+    passages, questions = corpus
+    ix = build(tmp_path, passages, parts=2)
+    scorer = FastScorer()
+    check_all(ix, questions[:20], scorer)
+    with ix.searcher() as searcher:
+        leaves = {segment_key(leaf): leaf for leaf, _ in searcher.reader().leaf_readers()}
+        assert len(leaves) == 2
+        for (key, fieldname, btext), frequency in scorer._frequencies.items():
+            assert frequency == leaves[key].doc_frequency(fieldname, btext)
+            assert (frequency > 0) == ((fieldname, btext) in leaves[key])
 
 
 def test_unknown_terms_and_empty_query(tmp_path, corpus):
