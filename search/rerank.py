@@ -52,8 +52,7 @@ def _sentence_hits(q: Question, cand: Candidate) -> list[set[str]]:
 
 
 def _weigh(q: Question, hits) -> float:
-    w = q.weights
-    return sum(w[t] for t in hits) / q.total
+    return sum(map(q.weights.__getitem__, hits)) / q.total
 
 
 def best_sentence(q: Question, cand: Candidate, covers: list[float] | None = None) -> int:
@@ -105,16 +104,17 @@ def _exact(q: Question, text: str) -> float:
 def _proximity(q: Question, seq: list[str]) -> float:
     """Best weighted coverage of any window of WINDOW consecutive passage terms."""
     w = q.weights
-    found = list(compress(enumerate(seq), map(w.__contains__, seq)))
+    inside_question = list(map(w.__contains__, seq))
+    where, found = list(compress(range(len(seq)), inside_question)), list(compress(seq, inside_question))
     best, start = 0.0, 0
     window, window_start = set(), -1
     for end in range(len(found)):
-        while found[end][0] - found[start][0] >= WINDOW:
+        while where[end] - where[start] >= WINDOW:
             start += 1
-        if start == window_start and found[end][1] in window:
+        if start == window_start and found[end] in window:
             continue  # the last window's very set (a repeat adds nothing), so the same sum
-        window, window_start = {t for _, t in found[start:end + 1]}, start
-        inside = sum(w[t] for t in window)
+        window, window_start = set(found[start:end + 1]), start
+        inside = sum(map(w.__getitem__, window))
         if inside > best:
             best = inside
     return best / q.total

@@ -18,6 +18,7 @@ from . import manifest, settings
 from .builds import current_build, damaged, open_whoosh
 from .fastscore import FastScorer
 from .docstore import DocumentStore
+from .stored import stored_fields
 from .models import Document, Source
 from .errors import IndexMissing, IndexStale
 
@@ -108,7 +109,8 @@ class IndexHandle:
             allowed[list(searcher.docs_for_query(filter))] = True
         with self._score_lock:
             top = self._scorer.search(searcher.reader(), terms, limit, allowed)
-        return [RawHit(score, searcher.stored_fields(docnum)) for score, docnum in top]
+        fields = stored_fields(searcher.reader(), [docnum for _, docnum in top])
+        return [RawHit(score, f) for (score, _), f in zip(top, fields)]
 
     def document(self, doc_id: str) -> Document | None:
         """The whole document as indexed, by id (never by path): the revision the live passages cite."""
