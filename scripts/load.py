@@ -2,9 +2,11 @@
 answers them, plus an ingest (`add`) every few seconds. Reports requests, failures and latency.
 
     PYTHONPATH=. python scripts/load.py --duration 60 --concurrency 6
+    PYTHONPATH=. python scripts/load.py --duration 60 --concurrency 4 \
+        --corpus-jsonl benchmarks/out/data/corpus-22000.jsonl --questions-jsonl benchmarks/out/data/questions.jsonl
 
-It builds a corpus (the bundled articles plus generated ones) and an index in a temporary
-folder and starts `python -m search serve` there; traffic goes to that server on 127.0.0.1 only
+It builds a corpus (the bundled articles plus generated ones, or the records of --corpus-jsonl)
+and an index in a temporary folder and starts `python -m search serve` there; traffic goes to that server on 127.0.0.1 only
 and stops after --duration seconds (at most 600). A failure is any answer but 200 or a broken
 connection. Exit status 1 on any failure, any error in the server's log, or an ingested document
 that the first search after its add returned did not find.
@@ -49,6 +51,21 @@ def make_corpus(folder: Path, extra: int, rng: random.Random) -> None:
     shutil.copytree(ROOT / "corpus", folder)
     for i in range(extra):
         (folder / f"gen{i:04d}.txt").write_text(article(rng, f"gen{i}", rng.randint(5, 60)), "utf-8")
+
+
+def copy_jsonl_corpus(source: Path, folder: Path, per_file: int = 4000) -> None:
+    """The records of one JSONL file, as files of `per_file` records (each under the file size cap)."""
+    folder.mkdir(parents=True)
+    with source.open(encoding="utf-8") as lines:
+        records = [line for line in lines if line.strip()]
+    for n in range(0, len(records), per_file):
+        (folder / f"part{n // per_file:03d}.jsonl").write_text("".join(records[n:n + per_file]), "utf-8")
+
+
+def read_questions(path: Path) -> list[str]:
+    """The `question` of every line of a JSONL file (benchmarks/corpus_gen.py writes one)."""
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line)["question"] for line in lines if line.strip()]
 
 
 def free_port() -> int:
@@ -97,10 +114,15 @@ async def run(host: str, port: int, args, queue) -> dict:
     statuses: dict[int, int] = {}
     probes = {"checked": 0, "missed": []}
 
+    asked = read_questions(Path(args.questions_jsonl)) if args.questions_jsonl else None
+
     async def client(i: int) -> None:
         local = random.Random(args.seed * 1000 + i)
         while time.monotonic() < deadline:
-            question = local.choice(QUESTIONS) if local.random() < 0.6 else " ".join(local.choices(WORDS, k=3))
+            if asked:
+                question = local.choice(asked)
+            else:
+                question = local.choice(QUESTIONS) if local.random() < 0.6 else " ".join(local.choices(WORDS, k=3))
             path = "/api/search" if local.random() < 0.7 else "/search"
             target = f"{path}?{urllib.parse.urlencode({'q': question, 'k': local.choice([3, 10, 20])})}"
             started = time.perf_counter()
@@ -140,6 +162,8 @@ async def run(host: str, port: int, args, queue) -> dict:
         return round(ms[min(len(ms) - 1, int(p / 100 * len(ms)))], 1) if ms else 0.0
 
     return {
+        "corpus": args.corpus_jsonl or f"bundled + {args.extra_articles} generated",
+        "questions": args.questions_jsonl or "built-in mix",
         "duration_s": round(elapsed, 1), "concurrency": args.concurrency, "workers": args.workers,
         "requests": len(latencies) + sum(1 for f in failures if "HTTP" not in f),
         "failures": len(failures), "failure_examples": failures[:5],
@@ -174,18 +198,28 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers when the script starts the server")
     parser.add_argument("--ingest-every", type=float, default=3.0, help="seconds between adds (default 3)")
     parser.add_argument("--extra-articles", type=int, default=300, help="generated articles beside the bundled ones")
+    parser.add_argument("--corpus-jsonl", metavar="FILE", help="serve the records of this JSONL file instead "
+                        "(id, title, text; e.g. benchmarks/out/data/corpus-22000.jsonl)")
+    parser.add_argument("--questions-jsonl", metavar="FILE", help="ask the `question` of each line of this file "
+                        "instead of the built-in mix (e.g. benchmarks/out/data/questions.jsonl)")
     parser.add_argument("--timeout", type=float, default=30.0, help="per-request timeout in seconds")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", metavar="PATH", help="also write the report as JSON")
     args = parser.parse_args()
     if not 0 < args.duration <= 600 or not 1 <= args.concurrency <= 64:
         parser.error("--duration must be in (0, 600] and --concurrency in [1, 64]")
+    for name in ("corpus_jsonl", "questions_jsonl"):
+        if getattr(args, name) and not Path(getattr(args, name)).is_file():
+            parser.error(f"--{name.replace('_', '-')}: no such file: {getattr(args, name)}")
 
     tmp = Path(tempfile.mkdtemp(prefix="qa-load-"))
     server = None
     try:
         corpus, index = tmp / "corpus", tmp / "index"
-        make_corpus(corpus, args.extra_articles, random.Random(args.seed))
+        if args.corpus_jsonl:
+            copy_jsonl_corpus(Path(args.corpus_jsonl), corpus)
+        else:
+            make_corpus(corpus, args.extra_articles, random.Random(args.seed))
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         subprocess.run([sys.executable, "-m", "search", "index", "--corpus", str(corpus), "--index", str(index)],
                        check=True, env=env, stdout=subprocess.DEVNULL)
