@@ -71,14 +71,13 @@ def _choose(q: Question, cand: Candidate, covers: list[float]) -> tuple[int, boo
     offers: dict[int, bool] = {}
 
     def merit(i: int) -> tuple[float, int]:
-        if covers[i] < floor:
-            return (covers[i], -i)
         s, e = cand.sentences[i]
         text = cand.text[s:e]
         offers[i] = offers_kind(q.kind, text, q.words)
         return (covers[i] + 0.1 * offers[i] - 0.2 * text.rstrip().endswith("?"), -i)
-    best = max(range(len(covers)), key=merit)
-    return best, offers[best]  # the best is never below the floor, so merit() looked at it
+    # A sentence below the floor cannot win: the best-covered one's merit is at least the floor.
+    best = max((i for i, cover in enumerate(covers) if cover >= floor), key=merit)
+    return best, offers[best]
 
 
 def _bigrams(q: Question, seq: list[str]) -> float:
