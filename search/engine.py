@@ -11,7 +11,7 @@ from .confidence import answers_well
 from .errors import BadQuery
 from .models import Answer, Citation, Document, Filters, Hit, SearchResponse, Source
 from .query import plan
-from .questions import Question, read_question
+from .questions import read_question
 from .rerank import Candidate, rerank
 from .searcher import IndexHandle, RawHit
 from .spelling import suggest
@@ -53,10 +53,10 @@ def _terms(cand: Candidate) -> set[str]:
     return {t for sentence in cand.sentence_terms for t in sentence}
 
 
-def _hit(rank: int, score: float, cand: Candidate, best: int, q: Question) -> Hit:
+def _hit(rank: int, score: float, cand: Candidate, best: int, terms: frozenset[str]) -> Hit:
     f = cand.fields
     s, e = cand.sentences[best] if best >= 0 else (0, len(cand.text))
-    marks = matched_spans(cand.text, frozenset(q.weights))
+    marks = matched_spans(cand.text, terms)
     return Hit(
         rank=rank,
         score=round(score, 4),
@@ -98,7 +98,8 @@ class Engine:
             ranked = rerank(q, [_candidate(r) for r in raw])
             answered = bool(ranked) and answers_well(q.weights, _terms(ranked[0][1]))
             has_more = len(ranked) > offset + k and (page + 1) * k <= settings.get("max_results")
-            hits = [_hit(rank, score, cand, best, q)
+            terms = frozenset(q.weights)
+            hits = [_hit(rank, score, cand, best, terms)
                     for rank, (score, cand, best) in enumerate(ranked[offset:offset + k], offset + 1)]
         took = (time.perf_counter() - started) * 1000
         return SearchResponse(query=query.question, took_ms=round(took, 2), results=tuple(hits), page=page,

@@ -124,19 +124,20 @@ def features(q: Question, cand: Candidate, top: float, doc_best: dict) -> tuple[
     sent_terms = cand.sentence_terms
     seq = list(chain.from_iterable(sent_terms))
     hits = _sentence_hits(q, cand)
-    covers = [_weigh(q, h) for h in hits]
+    # Most sentences hold no question term: their weight is 0.0 without summing nothing.
+    covers = [_weigh(q, h) if h else 0.0 for h in hits]
     best, offers = _choose(q, cand, covers)
     values = {
         "bm25": cand.score / top,
         "coverage": _weigh(q, set().union(*hits)),
         "sentence": max(covers, default=0.0),
-        "two_sentences": max((_weigh(q, a | b) for a, b in zip(hits, hits[1:])), default=0.0),
+        "two_sentences": max((_weigh(q, a | b) for a, b in zip(hits, hits[1:]) if a or b), default=0.0),
         "proximity": _proximity(q, seq),
         "bigrams": _bigrams(q, seq),
         "exact": _exact(q, cand.text),
         "doc_best": doc_best[cand.doc_id] / top,
         "kind": float(offers),
-        "density": max((c * min(1.0, 8 / (len(st) or 1)) for c, st in zip(covers, sent_terms)), default=0.0),
+        "density": max((c * min(1.0, 8 / (len(st) or 1)) for c, st in zip(covers, sent_terms) if c), default=0.0),
     }
     return tuple(values[name] for name in FEATURES), best
 
