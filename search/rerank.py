@@ -124,7 +124,7 @@ def features(q: Question, cand: Candidate, top: float, doc_best: dict) -> tuple[
     sent_terms = cand.sentence_terms
     seq = list(chain.from_iterable(sent_terms))
     hits = _sentence_hits(q, cand)
-    # Most sentences hold no question term: their weight is 0.0 without summing nothing.
+    # Most sentences hold no question term: their weight is 0.0, with nothing to sum.
     covers = [_weigh(q, h) if h else 0.0 for h in hits]
     best, offers = _choose(q, cand, covers)
     values = {
