@@ -19,11 +19,12 @@ from typing import Callable, Iterable, Mapping
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
-from . import analysis, docstore, faults, manifest, settings, spelling
+from . import analysis, docstore, faults, manifest, postings, settings, spelling
 from .builds import BUILDS, CURRENT, current_build  # noqa: F401  (re-exported: readers import them here)
 from .chunking import check_sizes, chunk_document
 from .corpus import fingerprint, load_corpus
 from .models import Document
+from .segmentwriter import PreparedWriter
 from .writelock import writer
 
 TITLE_BOOST = 2.0
@@ -72,6 +73,14 @@ def passage_fields(doc: Document, origin: str) -> Iterable[dict]:
                    spell=f"{doc.title}\n{p.text}")
 
 
+def with_postings(schema: Schema, doc: Document, fields: list[dict]) -> list[tuple[dict, dict]]:
+    """Each passage's fields with the postings of its analysed fields, words split once a value."""
+    title_words = [w for w, _, _ in analysis.words(doc.title)]
+    title_positions = postings.stemmed_positions(title_words)
+    return [(f, postings.analysed(schema, title_words, title_positions,
+                                  [w for w, _, _ in analysis.words(f["text"])])) for f in fields]
+
+
 def cut(documents: Iterable[tuple[Document, str]]) -> tuple[list[tuple[Document, list[dict]]], list[str]]:
     """Each (document, its file) with its passages' fields; one that cannot be cut is reported, not fatal.
 
@@ -115,16 +124,16 @@ def _build(documents, index_dir, files, origins, excluded, progress) -> BuildRep
     build.mkdir(parents=True)
     passages, kept, problems = 0, [], []
     try:
-        ix = whoosh_index.create_in(str(build), make_schema())
-        with ix.writer(limitmb=256) as w:  # commits on success, cancels on error (one process: a
-            # multi-process writer's children outlive a killed parent, holding its output open)
+        schema = make_schema()
+        ix = whoosh_index.create_in(str(build), schema)
+        with PreparedWriter(ix) as w:  # commits on success, cancels on error
             for done, doc in enumerate(documents, 1):
                 cuts, skipped = cut([(doc, origins.get(doc.doc_id, doc.source))])
                 problems += skipped
                 for kept_doc, fields in cuts:
                     kept.append(kept_doc)
-                    for f in fields:
-                        w.add_document(**f)
+                    for f, analysed in with_postings(schema, kept_doc, fields):
+                        w.add_prepared(f, analysed)
                     passages += len(fields)
                 if progress:
                     progress(done)
