@@ -27,7 +27,7 @@ from .builds import BUILDS, CURRENT, current_build  # noqa: F401  (re-exported: 
 from .chunking import check_sizes
 from .corpus import fingerprint, load_corpus
 from .models import Document
-from .passagework import PassageWorker, cut, with_postings  # noqa: F401  (cut: updates.py imports it here)
+from .passagework import PassageWorker, cut, cut_with_postings  # noqa: F401  (updates.py imports cut here)
 from .segmentwriter import PreparedWriter
 from .writelock import writer
 
@@ -77,10 +77,11 @@ def new_manifest(files: Mapping[str, str], documents: int, passages: int, genera
 
 def build_index(documents: list[Document], index_dir: Path | str, *, files: dict[str, str] | None = None,
                 origins: Mapping[str, str] | None = None, excluded: Mapping[str, str] | None = None,
-                progress: Callable[[int], None] | None = None, workers: int | None = None) -> BuildReport:
+                progress: Callable[[int, int], None] | None = None, workers: int | None = None) -> BuildReport:
     """Index documents into a new build beside the live one and make it live when complete.
 
-    workers: processes cutting documents into passages (default: buildworkers.default_workers()).
+    progress(documents done, passages so far) is called after each document; workers: processes
+    cutting documents into passages (default: buildworkers.default_workers()).
     """
     index_dir = Path(index_dir)
     check_sizes(settings.get("passage_words"), settings.get("passage_max_words"))
@@ -100,25 +101,24 @@ def _build(documents, index_dir, files, origins, excluded, progress, workers=Non
         ix = whoosh_index.create_in(str(build), schema)
         entries = [(doc, origins.get(doc.doc_id, doc.source)) for doc in documents]
 
-        def taken(number: int, why: str | None) -> None:
-            if why:
-                problems.append(why)
-            else:
-                kept.append(entries[number][0])
-            if progress:
-                progress(number + 1)
-
         with _gc_paused(), PreparedWriter(ix) as w:  # commits on success, cancels on error
+            def taken(number: int, why: str | None) -> None:
+                if why:
+                    problems.append(why)
+                else:
+                    kept.append(entries[number][0])
+                if progress:
+                    progress(number + 1, w.docnum)
+
             if workers > 0 and len(entries) > buildworkers.BATCH:
-                passages = _add_from_workers(w, schema, entries, workers, taken)
+                _add_from_workers(w, schema, entries, workers, taken)
             else:
                 for number, entry in enumerate(entries):
-                    cuts, skipped = cut([entry])
-                    for doc, fields in cuts:
-                        for f, analysed in with_postings(schema, doc, fields):
-                            w.add_prepared(f, analysed)
-                        passages += len(fields)
-                    taken(number, skipped[0] if skipped else None)
+                    cuts, skipped = cut_with_postings(schema, *entry)
+                    for f, analysed in cuts:
+                        w.add_prepared(f, analysed)
+                    taken(number, skipped)
+            passages = w.docnum
             faults.reached("build:written")
         generation = ix.latest_generation()
         ix.close()
@@ -149,7 +149,7 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _add_from_workers(w: PreparedWriter, schema: Schema, entries: list, workers: int, taken) -> int:
+def _add_from_workers(w: PreparedWriter, schema: Schema, entries: list, workers: int, taken) -> None:
     """Cut and analyse entries in worker processes, adding their passages to w in order."""
     docmaps: list[list[int]] = [[] for _ in range(workers)]  # each worker's passages' numbers in w
     number = 0
@@ -165,7 +165,6 @@ def _add_from_workers(w: PreparedWriter, schema: Schema, entries: list, workers:
     for index, names in enumerate(runs):
         for name in names:
             w.adopt(name, docmaps[index])
-    return w.docnum
 
 
 def _swap_in(index_dir: Path, name: str) -> None:
@@ -199,7 +198,7 @@ def _pending_manifest(live: Path | None) -> manifest.Manifest | None:
 
 
 def index_corpus(corpus_dir: Path | str, index_dir: Path | str,
-                 progress: Callable[[int], None] | None = None, workers: int | None = None) -> BuildReport:
+                 progress: Callable[[int, int], None] | None = None, workers: int | None = None) -> BuildReport:
     """Load a corpus folder and build its index from scratch; unreadable files are reported, not fatal.
 
     Documents taken out with `qa-search remove` stay out (the live manifest remembers them).

@@ -48,10 +48,11 @@ class TermPool:
     def _spill(self) -> None:
         name = f"{self._prefix}{len(self._runs)}.run"
         with self._store.create_file(name).raw_file() as f:
-            dump = pickle.Pickler(f, pickle.HIGHEST_PROTOCOL).dump
+            # One pickle per term, each on its own: a shared Pickler (and Unpickler) would keep
+            # every term it has seen in its memo, the whole run in memory.
             for key in sorted(self._terms):
-                dump((key, *self._terms.pop(key)))  # memory falls as the run is written
-            dump(None)
+                pickle.dump((key, *self._terms.pop(key)), f, pickle.HIGHEST_PROTOCOL)
+            pickle.dump(None, f)
         self._runs.append(name)
         self._terms, self._size = {}, 0
 
@@ -81,8 +82,7 @@ class TermPool:
 def read_run(store, name: str, docmap: Sequence[int] | None = None) -> Iterator[Term]:
     """A run file's terms, their docnums put through docmap when given."""
     with store.open_file(name).raw_file() as f:
-        load = pickle.Unpickler(f).load
-        while (entry := load()) is not None:
+        while (entry := pickle.load(f)) is not None:
             if docmap is not None:
                 entry = (entry[0], [docmap[d] for d in entry[1]], entry[2], entry[3])
             yield entry

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from hypothesis import given, settings as hsettings, strategies as st
 
-from search import analysis, postings
+from search import analysis, passagework, postings
 from search.indexer import make_schema
+from search.models import Document
 from tests.conftest import BUNDLED
 
 SCHEMA = make_schema()
@@ -52,3 +53,24 @@ def test_bundled_corpus_matches_whoosh():
        st.text(max_size=40))
 def test_any_text_matches_whoosh(text, title):
     check(title, text)
+
+
+def slow_sentence_terms(text, sentences):
+    return [" ".join(analysis.terms(text[a:b])) for a, b in sentences]
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("ab’'. \n-xyzTHE") + ["the ", "and ", "é", "ß", "U.S.", "x" * 41]),
+                max_size=60).map("".join), st.data())
+def test_sentence_terms_are_each_sentence_analysed_alone(text, data):
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=6)))
+    sentences = [(a, b) for a, b in zip([0] + cuts, cuts + [len(text)]) if a < b]  # any cut, mid-word too
+    assert passagework.sentence_terms(text, analysis.words(text), sentences) == slow_sentence_terms(text, sentences)
+
+
+def test_passages_sentence_terms_match_the_slices():
+    for path in sorted(BUNDLED.iterdir()):
+        doc = Document(doc_id=path.name, title="t", text=path.read_text("utf-8"), source=path.name)
+        for fields in passagework.passage_fields(doc, path.name):
+            spans = [tuple(span) for span in fields["sents"]]
+            assert fields["sterms"] == slow_sentence_terms(fields["text"], spans)

@@ -10,7 +10,8 @@ from whoosh.codec.base import Segment
 from whoosh.filedb.filestore import FileStorage
 
 from search.corpus import load_corpus
-from search.indexer import cut, make_schema, with_postings
+from search.indexer import make_schema
+from search.passagework import cut, with_postings
 from search.models import Document
 from search.segmentwriter import PreparedWriter
 from tests.conftest import BUNDLED
