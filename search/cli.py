@@ -13,12 +13,18 @@ from .models import SearchResponse
 
 
 def _progress(total: int, label: str):
-    """A tqdm bar on a terminal; silence elsewhere (pipes, CI logs)."""
+    """A tqdm bar of documents with the passages/s so far, on a terminal; silence elsewhere (pipes, CI logs)."""
     if not sys.stderr.isatty():
         return None
     from tqdm import tqdm
     bar = tqdm(total=total, unit=label, file=sys.stderr, leave=False)
-    return lambda done: bar.update(done - bar.n)
+
+    def update(done: int, passages: int) -> None:
+        elapsed = bar.format_dict["elapsed"]
+        if elapsed:
+            bar.set_postfix_str(f"{passages / elapsed:,.0f} passages/s", refresh=False)
+        bar.update(done - bar.n)
+    return update
 
 
 def cmd_index(args) -> int:

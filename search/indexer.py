@@ -8,22 +8,27 @@ Incremental changes to the live build are search/updates.py's job.
 """
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterator, Mapping
 
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
-from . import analysis, docstore, faults, manifest, settings, spelling
+from . import analysis, buildworkers, docstore, faults, manifest, settings, spelling
 from .builds import BUILDS, CURRENT, current_build  # noqa: F401  (re-exported: readers import them here)
-from .chunking import check_sizes, chunk_document
+from .chunking import check_sizes
 from .corpus import fingerprint, load_corpus
 from .models import Document
+from .passagework import PassageWorker, cut, cut_with_postings  # noqa: F401  (updates.py imports cut here)
+from .segmentwriter import PreparedWriter
 from .writelock import writer
 
 TITLE_BOOST = 2.0
@@ -60,34 +65,6 @@ class BuildReport:
     warnings: tuple[str, ...] = ()
 
 
-def passage_fields(doc: Document, origin: str) -> Iterable[dict]:
-    """The Whoosh fields of each passage of doc, which came from corpus file `origin`."""
-    target, max_words = settings.get("passage_words"), settings.get("passage_max_words")
-    rev = docstore.revision(doc)
-    for p in chunk_document(doc, target, max_words):
-        yield dict(pid=p.passage_id, doc_id=doc.doc_id, file=origin, rev=rev, number=p.number, title=doc.title,
-                   text=p.text, source=doc.source, url=doc.url, date=doc.date or "", start=p.start, end=p.end,
-                   sents=[list(span) for span in p.sentences],
-                   sterms=[" ".join(analysis.terms(p.text[a:b])) for a, b in p.sentences],
-                   spell=f"{doc.title}\n{p.text}")
-
-
-def cut(documents: Iterable[tuple[Document, str]]) -> tuple[list[tuple[Document, list[dict]]], list[str]]:
-    """Each (document, its file) with its passages' fields; one that cannot be cut is reported, not fatal.
-
-    Sentence splitting runs regular expressions under NLTK's time limit; a hostile document
-    (a megabyte of ". . .") hits it, and only that document is left out.
-    """
-    kept, problems = [], []
-    for doc, origin in documents:
-        try:
-            kept.append((doc, list(passage_fields(doc, origin))))
-        except Exception as exc:
-            problems.append(f"{origin}: document {doc.doc_id[:80]!r} cannot be cut into passages "
-                            f"({type(exc).__name__}), skipped")
-    return kept, problems
-
-
 def new_manifest(files: Mapping[str, str], documents: int, passages: int, generation: int,
                  excluded: Mapping[str, str], seconds: float = 0.0) -> manifest.Manifest:
     return manifest.Manifest(
@@ -100,34 +77,48 @@ def new_manifest(files: Mapping[str, str], documents: int, passages: int, genera
 
 def build_index(documents: list[Document], index_dir: Path | str, *, files: dict[str, str] | None = None,
                 origins: Mapping[str, str] | None = None, excluded: Mapping[str, str] | None = None,
-                progress: Callable[[int], None] | None = None) -> BuildReport:
-    """Index documents into a new build beside the live one and make it live when complete."""
+                progress: Callable[[int, int], None] | None = None, workers: int | None = None) -> BuildReport:
+    """Index documents into a new build beside the live one and make it live when complete.
+
+    progress(documents done, passages so far) is called after each document; workers: processes
+    cutting documents into passages (default: buildworkers.default_workers()).
+    """
     index_dir = Path(index_dir)
     check_sizes(settings.get("passage_words"), settings.get("passage_max_words"))
     with writer(index_dir, "a full rebuild"):
-        return _build(documents, index_dir, files or {}, origins or {}, excluded or {}, progress)
+        return _build(documents, index_dir, files or {}, origins or {}, excluded or {}, progress, workers)
 
 
-def _build(documents, index_dir, files, origins, excluded, progress) -> BuildReport:
+def _build(documents, index_dir, files, origins, excluded, progress, workers=None) -> BuildReport:
+    workers = buildworkers.default_workers() if workers is None else workers
     started = time.perf_counter()
     name = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:8]
     build = index_dir / BUILDS / name
     build.mkdir(parents=True)
     passages, kept, problems = 0, [], []
     try:
-        ix = whoosh_index.create_in(str(build), make_schema())
-        with ix.writer(limitmb=256) as w:  # commits on success, cancels on error (one process: a
-            # multi-process writer's children outlive a killed parent, holding its output open)
-            for done, doc in enumerate(documents, 1):
-                cuts, skipped = cut([(doc, origins.get(doc.doc_id, doc.source))])
-                problems += skipped
-                for kept_doc, fields in cuts:
-                    kept.append(kept_doc)
-                    for f in fields:
-                        w.add_document(**f)
-                    passages += len(fields)
+        schema = make_schema()
+        ix = whoosh_index.create_in(str(build), schema)
+        entries = [(doc, origins.get(doc.doc_id, doc.source)) for doc in documents]
+
+        with _gc_paused(), PreparedWriter(ix) as w:  # commits on success, cancels on error
+            def taken(number: int, why: str | None) -> None:
+                if why:
+                    problems.append(why)
+                else:
+                    kept.append(entries[number][0])
                 if progress:
-                    progress(done)
+                    progress(number + 1, w.docnum)
+
+            if workers > 0 and len(entries) > buildworkers.BATCH:
+                _add_from_workers(w, schema, entries, workers, taken)
+            else:
+                for number, entry in enumerate(entries):
+                    cuts, skipped = cut_with_postings(schema, *entry)
+                    for f, analysed in cuts:
+                        w.add_prepared(f, analysed)
+                    taken(number, skipped)
+            passages = w.docnum
             faults.reached("build:written")
         generation = ix.latest_generation()
         ix.close()
@@ -143,6 +134,37 @@ def _build(documents, index_dir, files, origins, excluded, progress) -> BuildRep
             shutil.rmtree(build, ignore_errors=True)
         raise
     return BuildReport(index_dir, len(kept), passages, seconds, tuple(problems))
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection: a build makes millions of postings lists and no cycles,
+    and the collector would walk all of them again each time it ran (a fifth of the build)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _add_from_workers(w: PreparedWriter, schema: Schema, entries: list, workers: int, taken) -> None:
+    """Cut and analyse entries in worker processes, adding their passages to w in order."""
+    docmaps: list[list[int]] = [[] for _ in range(workers)]  # each worker's passages' numbers in w
+    number = 0
+    with buildworkers.Workers(entries, partial(PassageWorker, schema, w.tempdir), workers) as pool:
+        for index, payload in pool.results():
+            for why, passages in payload:
+                for fields, lengths in passages:
+                    docmaps[index].append(w.docnum)
+                    w.add_stored(fields, lengths)
+                taken(number, why)
+                number += 1
+        runs = pool.finish()
+    for index, names in enumerate(runs):
+        for name in names:
+            w.adopt(name, docmaps[index])
 
 
 def _swap_in(index_dir: Path, name: str) -> None:
@@ -176,7 +198,7 @@ def _pending_manifest(live: Path | None) -> manifest.Manifest | None:
 
 
 def index_corpus(corpus_dir: Path | str, index_dir: Path | str,
-                 progress: Callable[[int], None] | None = None) -> BuildReport:
+                 progress: Callable[[int, int], None] | None = None, workers: int | None = None) -> BuildReport:
     """Load a corpus folder and build its index from scratch; unreadable files are reported, not fatal.
 
     Documents taken out with `qa-search remove` stay out (the live manifest remembers them).
@@ -186,6 +208,6 @@ def index_corpus(corpus_dir: Path | str, index_dir: Path | str,
         excluded = _excluded(current_build(index_dir))
         loaded = load_corpus(corpus_dir, set(excluded))
         excluded = {d: f for d, f in excluded.items() if f in loaded.files}  # as a re-scan forgets them
-        report = _build(loaded.documents, index_dir, loaded.files, loaded.origins, excluded, progress)
+        report = _build(loaded.documents, index_dir, loaded.files, loaded.origins, excluded, progress, workers)
     return BuildReport(report.index_dir, report.documents, report.passages, report.seconds,
                        tuple(loaded.problems) + report.problems, tuple(loaded.warnings))

@@ -22,7 +22,7 @@ from .writelock import writer
 
 
 def rescan(corpus_dir: Path, index_dir: Path, rebuild: bool = False,
-           progress: Callable[[int], None] | None = None) -> UpdateReport:
+           progress: Callable[[int, int], None] | None = None) -> UpdateReport:
     """Bring the index up to date with the corpus: only new, changed and deleted files are touched."""
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     if not corpus_dir.is_dir():

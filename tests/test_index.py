@@ -82,7 +82,7 @@ def test_failed_build_leaves_the_live_index_untouched(tmp_path):
     live = current_build(tmp_path / "index")
     docs = load_corpus(corpus).documents
 
-    def explode(done):
+    def explode(done, passages):
         raise RuntimeError("disk on fire")
 
     with pytest.raises(RuntimeError):

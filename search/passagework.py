@@ -1,0 +1,125 @@
+"""Documents into passages: their Whoosh fields, their postings, and a build worker's share of them."""
+from __future__ import annotations
+
+from bisect import bisect_left
+from typing import Iterable, Iterator
+
+from whoosh.fields import Schema
+from whoosh.filedb.filestore import FileStorage
+
+from . import analysis, docstore, postings, settings
+from .analysis import STOP_WORDS, stem
+from .chunking import chunk_document
+from .models import Document
+from .segmentwriter import field_postings
+from .termpool import TermPool
+
+WORKER_POOL_POSTINGS = 2_000_000  # postings a worker holds in memory before writing a run file
+
+
+def _passages(doc: Document, origin: str) -> Iterator[tuple[dict, list[tuple[str, int, int]]]]:
+    """Each passage's Whoosh fields, with the words of its text (analysis.words)."""
+    target, max_words = settings.get("passage_words"), settings.get("passage_max_words")
+    rev = docstore.revision(doc)
+    for p in chunk_document(doc, target, max_words):
+        words = analysis.words(p.text)
+        yield (dict(pid=p.passage_id, doc_id=doc.doc_id, file=origin, rev=rev, number=p.number,
+                    title=doc.title, text=p.text, source=doc.source, url=doc.url, date=doc.date or "",
+                    start=p.start, end=p.end, sents=[list(span) for span in p.sentences],
+                    sterms=sentence_terms(p.text, words, p.sentences), spell=f"{doc.title}\n{p.text}"),
+               words)
+
+
+def passage_fields(doc: Document, origin: str) -> Iterator[dict]:
+    """The Whoosh fields of each passage of doc, which came from corpus file `origin`."""
+    return (fields for fields, _ in _passages(doc, origin))
+
+
+def sentence_terms(text: str, words: list[tuple[str, int, int]], sentences) -> list[str]:
+    """Each sentence's analysed terms, space-joined: analysis.terms(text[a:b]) for each span (a, b).
+
+    A span with white space (or the text's end) on both sides holds exactly the words of the
+    whole text that start inside it, so those are reused; any other span is analysed alone.
+    """
+    starts = [start for _, start, _ in words]
+    limit, stops, out = settings.get("max_token_chars"), STOP_WORDS, []
+    for a, b in sentences:
+        if (a == 0 or text[a - 1].isspace()) and (b == len(text) or text[b].isspace()):
+            inside = words[bisect_left(starts, a):bisect_left(starts, b)]
+            out.append(" ".join(stem(w) for w, _, _ in inside if w not in stops and len(w) <= limit))
+        else:
+            out.append(" ".join(analysis.terms(text[a:b])))
+    return out
+
+
+def with_postings(schema: Schema, doc: Document, fields: list[dict]) -> list[tuple[dict, dict]]:
+    """Each passage's fields with the postings of its analysed fields."""
+    return _with_postings(schema, doc, [(f, analysis.words(f["text"])) for f in fields])
+
+
+def _with_postings(schema: Schema, doc: Document, passages) -> list[tuple[dict, dict]]:
+    title_words = [w for w, _, _ in analysis.words(doc.title)]
+    title_positions = postings.stemmed_positions(title_words)
+    return [(f, postings.analysed(schema, title_words, title_positions, [w for w, _, _ in words]))
+            for f, words in passages]
+
+
+def _problem(doc: Document, origin: str, exc: Exception) -> str:
+    return (f"{origin}: document {doc.doc_id[:80]!r} cannot be cut into passages "
+            f"({type(exc).__name__}), skipped")
+
+
+def cut(documents: Iterable[tuple[Document, str]]) -> tuple[list[tuple[Document, list[dict]]], list[str]]:
+    """Each (document, its file) with its passages' fields; one that cannot be cut is reported, not fatal.
+
+    Sentence splitting runs regular expressions under NLTK's time limit; a hostile document
+    (a megabyte of ". . .") hits it, and only that document is left out.
+    """
+    kept, problems = [], []
+    for doc, origin in documents:
+        try:
+            kept.append((doc, list(passage_fields(doc, origin))))
+        except Exception as exc:
+            problems.append(_problem(doc, origin, exc))
+    return kept, problems
+
+
+def cut_with_postings(schema: Schema, doc: Document, origin: str) -> tuple[list[tuple[dict, dict]], str | None]:
+    """(each passage's fields and postings, None), or ([], why) for a document cut() would skip."""
+    try:
+        passages = list(_passages(doc, origin))
+    except Exception as exc:
+        return [], _problem(doc, origin, exc)
+    return _with_postings(schema, doc, passages), None
+
+
+class PassageWorker:
+    """Cuts batches of (document, file) in a build worker, keeping their postings in its own runs.
+
+    Its passages are numbered in the order it cut them; the parent maps those numbers to the
+    index's when it adopts the runs.
+    """
+
+    def __init__(self, schema: Schema, tempdir: str, index: int):
+        self._schema = schema
+        self._pool = TermPool(FileStorage(tempdir), WORKER_POOL_POSTINGS, prefix=f"worker{index}-")
+        self._passages = 0
+
+    def work(self, entries: list[tuple[Document, str]]) -> list[tuple[str | None, list[tuple[dict, dict]]]]:
+        """Per entry: (why it was skipped or None, [(passage fields, scorable field lengths)])."""
+        out = []
+        for entry in entries:
+            passages, problem = cut_with_postings(self._schema, *entry)
+            done = []
+            for f, analysed in passages:
+                indexed, lengths = field_postings(self._schema, f, analysed)
+                for name, items in indexed.items():
+                    self._pool.add_items(name, self._passages, items)
+                self._passages += 1
+                done.append((f, lengths))
+            out.append((problem, done))
+        return out
+
+    def finish(self) -> list[str]:
+        """The names of the run files holding this worker's postings."""
+        return self._pool.runs()

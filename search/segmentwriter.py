@@ -1,0 +1,142 @@
+"""A Whoosh segment writer for a full build: postings gathered per term, not one at a time.
+
+Whoosh's SegmentWriter puts every posting through a sorting pool (a tuple pickled to a run
+file, read back and merged one by one) and looks each document's field length up again while
+writing; on a build that is most of its time. This writer keeps each term's postings in lists
+(search/termpool.py), takes run files that build workers wrote, and writes the segment with
+Whoosh's own codec from the merged lists and the field lengths it kept while adding. It
+writes the same segment Whoosh would (tests/test_segmentwriter.py compares the files), and
+commits, cancels, locks and cleans up exactly as SegmentWriter does: only the pool and the
+final flush are replaced.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.writing import SegmentWriter
+
+from .termpool import TermPool, merged, read_run
+
+
+def field_postings(schema, fields: dict, postings: dict) -> tuple[dict[str, list], dict[str, int]]:
+    """(items of each indexed field, length of each scorable one) of a document's fields.
+
+    postings gives some fields' items, exactly as field.index(value) would; the others are
+    indexed here. Pure work on plain data, so build workers can do it.
+    """
+    if any(name.startswith("_") for name in fields):
+        raise ValueError("boosts and custom stored values (fields named _...) are not supported")
+    indexed, lengths = {}, {}
+    for name, value in fields.items():
+        fieldobj = schema[name] if name in schema else None  # unknown: the writer says so
+        if fieldobj is None or value is None or not fieldobj.indexed:
+            continue
+        if fieldobj.vector or fieldobj.separate_spelling():
+            raise ValueError(f"field {name!r}: term vectors and separate spelling are not supported")
+        items = indexed[name] = postings[name] if name in postings else list(fieldobj.index(value))
+        if fieldobj.scorable:
+            lengths[name] = sum(item[1] for item in items)
+    return indexed, lengths
+
+
+class PreparedWriter(SegmentWriter):
+    """SegmentWriter that also takes documents with their postings worked out, or in run files."""
+
+    def __init__(self, ix, pool_postings: int = 4_000_000, **kwargs):
+        super().__init__(ix, **kwargs)
+        self.pool = TermPool(self._tempstorage, pool_postings)
+        self._lengths: dict[str, bytearray] = {}  # field -> one length byte per document
+        self._adopted: list[tuple[str, Sequence[int]]] = []
+
+    @property
+    def tempdir(self) -> str:
+        """The folder of the writer's temporary files (Whoosh removes it on commit and cancel)."""
+        return self._tempstorage.folder
+
+    def add_prepared(self, fields: dict, postings: dict) -> None:
+        """Add a document; postings maps some of its indexed fields to `field.index(value)`'s items."""
+        indexed, lengths = field_postings(self.schema, fields, postings)
+        self.add_stored(fields, lengths)
+        for name, items in indexed.items():
+            self.pool.add_items(name, self.docnum - 1, items)
+
+    def add_document(self, **fields) -> None:
+        self.add_prepared(fields, {})
+
+    def add_stored(self, fields: dict, lengths: dict[str, int]) -> None:
+        """Add a document whose postings come in a run file (adopt): its stored fields and lengths."""
+        self._check_state()
+        schema, pdw = self.schema, self.perdocwriter
+        names = sorted(fields)
+        self._check_fields(schema, names)
+        pdw.start_doc(self.docnum)
+        for name in names:
+            value = fields[name]
+            if value is None:
+                continue
+            fieldobj = schema[name]
+            length = lengths.get(name, 0)
+            if length:
+                self._keep_length(name, self.docnum, length)
+            pdw.add_field(name, fieldobj, value if fieldobj.stored else None, length)
+            if fieldobj.column_type:
+                pdw.add_column_value(name, fieldobj.column_type, fieldobj.to_column_value(value))
+        pdw.finish_doc()
+        self.docnum += 1
+        self._added = True
+
+    def adopt(self, name: str, docmap: Sequence[int]) -> None:
+        """Take the postings of a run file in the temporary folder; docmap maps its docnums to ours."""
+        self._adopted.append((name, docmap))
+
+    def _keep_length(self, name: str, docnum: int, length: int) -> None:
+        column = self._lengths.setdefault(name, bytearray())
+        if len(column) <= docnum:
+            column.extend(bytes(docnum + 1 - len(column)))
+        column[docnum] = length_to_byte(length) if length else 0
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        fw, schema = self.fieldwriter, self.schema
+        decoded = [0] + [byte_to_length(b) for b in range(1, 256)]
+        current = None
+        sources = [self.pool.terms()] + [read_run(self._tempstorage, run, docmap) for run, docmap in self._adopted]
+        for (name, btext), docnums, weights, values in merged(sources):
+            if name != current:
+                if current is not None:
+                    fw.finish_field()
+                fw.start_field(name, schema[name])
+                current = name
+                column = self._lengths.get(name, bytearray())
+                column.extend(bytes(self.docnum - len(column)))
+            fw.start_term(btext)
+            add_postings(fw._postwriter, docnums, weights, values, [decoded[column[d]] for d in docnums])
+            fw.finish_term()
+        if current is not None:
+            fw.finish_field()
+        fw.close()
+
+
+def add_postings(pw, docnums: list, weights: list, values: list, lengths: list) -> None:
+    """What pw.add_posting does for each posting of a term, a block at a time.
+
+    Reaches into Whoosh's W3PostingsWriter (Whoosh is pinned at 2.7.4): its block buffer
+    (_ids, _weights, _values) and the block's statistics, which _write_block reads.
+    """
+    limit, i, n = pw._blocklimit, 0, len(docnums)
+    while i < n:
+        if len(pw._ids) >= limit:
+            pw._write_block()
+        j = min(n, i + limit - len(pw._ids))
+        pw._ids.extend(docnums[i:j])
+        block_weights = weights[i:j]
+        pw._weights.extend(block_weights)
+        pw._maxweight = max(pw._maxweight, *block_weights)
+        pw._values.extend(v for v in values[i:j] if v)
+        known = [length for length in lengths[i:j] if length]
+        if known:
+            low = min(known)
+            pw._minlength = low if pw._minlength is None else min(pw._minlength, low)
+            pw._maxlength = max(pw._maxlength, *known)
+        i = j

@@ -1,0 +1,104 @@
+"""Postings gathered by term, spilled to sorted run files, merged back in term and document order.
+
+Whoosh's own pool sorts one tuple per posting; here each term's postings are lists that
+grow in place, and a run file holds one pickle per term. Runs written by build workers
+number their documents locally; a docmap (local number -> index number) puts them in place
+when they are merged.
+"""
+from __future__ import annotations
+
+import heapq
+import pickle
+from itertools import groupby
+from operator import itemgetter
+from typing import Iterable, Iterator, Sequence
+
+Key = tuple[str, bytes]  # (field name, term bytes)
+Term = tuple[Key, list, list, list]  # (key, docnums ascending, weights, value bytes)
+
+
+class TermPool:
+    """Postings by term, in memory up to `limit` postings, then in sorted run files in `store`."""
+
+    def __init__(self, store, limit: int, prefix: str = "terms"):
+        self._store, self._limit, self._prefix = store, limit, prefix
+        self._terms: dict[Key, tuple[list, list, list]] = {}
+        self._size = 0
+        self._runs: list[str] = []
+
+    def add_items(self, fieldname: str, docnum: int, items) -> None:
+        """One document's postings of a field: (term bytes, frequency, weight, value bytes)."""
+        terms = self._terms
+        for btext, _, weight, vbytes in items:
+            lists = terms.get((fieldname, btext))
+            if lists is None:
+                lists = terms[(fieldname, btext)] = ([], [], [])
+            lists[0].append(docnum)
+            lists[1].append(weight)
+            lists[2].append(vbytes)
+        self._size += len(items)
+        if self._size >= self._limit:
+            self._spill()
+
+    def add(self, item) -> None:
+        """One posting as Whoosh's pool takes it (a merge would): (field, term bytes, docnum, weight, value)."""
+        fieldname, btext, docnum, weight, vbytes = item
+        self.add_items(fieldname, docnum, [(btext, 0, weight, vbytes)])
+
+    def _spill(self) -> None:
+        name = f"{self._prefix}{len(self._runs)}.run"
+        with self._store.create_file(name).raw_file() as f:
+            # One pickle per term, each on its own: a shared Pickler (and Unpickler) would keep
+            # every term it has seen in its memo, the whole run in memory.
+            for key in sorted(self._terms):
+                pickle.dump((key, *self._terms.pop(key)), f, pickle.HIGHEST_PROTOCOL)
+            pickle.dump(None, f)
+        self._runs.append(name)
+        self._terms, self._size = {}, 0
+
+    def runs(self) -> list[str]:
+        """Every posting written out; the run files' names."""
+        if self._terms:
+            self._spill()
+        return list(self._runs)
+
+    def terms(self) -> Iterator[Term]:
+        """Every term in order, its docnums ascending."""
+        if not self._runs:
+            for key in sorted(self._terms):
+                yield (key, *self._terms.pop(key))
+            return
+        yield from merged([read_run(self._store, name) for name in self.runs()])
+
+    def cleanup(self) -> None:
+        for name in self._runs:
+            try:
+                self._store.delete_file(name)
+            except OSError:
+                pass
+        self._runs, self._terms = [], {}
+
+
+def read_run(store, name: str, docmap: Sequence[int] | None = None) -> Iterator[Term]:
+    """A run file's terms, their docnums put through docmap when given."""
+    with store.open_file(name).raw_file() as f:
+        while (entry := pickle.load(f)) is not None:
+            if docmap is not None:
+                entry = (entry[0], [docmap[d] for d in entry[1]], entry[2], entry[3])
+            yield entry
+
+
+def merged(sources: Iterable[Iterator[Term]]) -> Iterator[Term]:
+    """Sorted term streams as one: a term's postings from several streams joined in docnum order."""
+    for key, parts in groupby(heapq.merge(*sources, key=itemgetter(0)), key=itemgetter(0)):
+        parts = list(parts)
+        if len(parts) == 1:
+            yield parts[0]
+            continue
+        docnums, weights, values = (sum((p[i] for p in parts), []) for i in (1, 2, 3))
+        if any(a[1][-1] > b[1][0] for a, b in zip(parts, parts[1:])):  # streams interleave
+            order = sorted(range(len(docnums)), key=docnums.__getitem__)
+            docnums = [docnums[i] for i in order]
+            weights = [weights[i] for i in order]
+            values = [values[i] for i in order]
+        yield (key, docnums, weights, values)
