@@ -66,13 +66,14 @@ def _serve(conn, parent: int, items: Sequence, factory: Callable, index: int) ->
         while True:
             try:
                 task = conn.recv()
-            except EOFError:  # the parent is gone
+            except EOFError:  # the parent is done with us, or gone
                 return
-            if task is None:
-                conn.send(("done", worker.finish()))
-                return
-            start, end = task
-            conn.send(("ok", worker.work(items[start:end])))
+            method, args = task
+            if method == "work":
+                start, end = args
+                conn.send(("ok", worker.work(items[start:end])))
+            else:  # finish(), then any later job the parent asks for (call)
+                conn.send(("ok", getattr(worker, method)(*args)))
     except BaseException:
         try:
             conn.send(("error", traceback.format_exc()))
@@ -92,7 +93,8 @@ class Workers:
 
     A worker object has work(batch of items) -> payload and finish() -> result. results()
     yields (worker index, payload) for consecutive batches in order; finish() then returns
-    each worker's finish() result. Leaving the `with` block stops every worker.
+    each worker's finish() result, and call() runs any other method of each worker after
+    that. Leaving the `with` block stops every worker.
     """
 
     def __init__(self, items: Sequence, factory: Callable, workers: int):
@@ -115,18 +117,22 @@ class Workers:
     def results(self) -> Iterator[tuple[int, object]]:
         batches, n_workers = self._batches, self._n
         for n in range(min(len(batches), n_workers * AHEAD)):
-            self._send(n % n_workers, batches[n])
+            self._send(n % n_workers, ("work", batches[n]))
         for n in range(len(batches)):
             index = n % n_workers
             payload = self._receive(index, "ok")
             if n + n_workers * AHEAD < len(batches):
-                self._send(index, batches[n + n_workers * AHEAD])
+                self._send(index, ("work", batches[n + n_workers * AHEAD]))
             yield index, payload
 
     def finish(self) -> list:
+        return self.call("finish", [()] * self._n)
+
+    def call(self, method: str, args: Sequence[tuple]) -> list:
+        """Each worker's method(*args[its index]), run at once in all of them."""
         for index in range(self._n):
-            self._send(index, None)
-        return [self._receive(index, "done") for index in range(self._n)]
+            self._send(index, (method, tuple(args[index])))
+        return [self._receive(index, "ok") for index in range(self._n)]
 
     def _send(self, index: int, task) -> None:
         try:

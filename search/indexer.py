@@ -153,7 +153,7 @@ def _add_from_workers(w: PreparedWriter, schema: Schema, entries: list, workers:
     """Cut and analyse entries in worker processes, adding their passages to w in order."""
     docmaps: list[list[int]] = [[] for _ in range(workers)]  # each worker's passages' numbers in w
     number = 0
-    with buildworkers.Workers(entries, partial(PassageWorker, schema, w.tempdir), workers) as pool:
+    with buildworkers.Workers(entries, partial(PassageWorker, schema, w.tempdir, w.codec), workers) as pool:
         for index, payload in pool.results():
             for why, passages in payload:
                 for fields, lengths in passages:
@@ -161,10 +161,10 @@ def _add_from_workers(w: PreparedWriter, schema: Schema, entries: list, workers:
                     w.add_stored(fields, lengths)
                 taken(number, why)
                 number += 1
-        runs = pool.finish()
-    for index, names in enumerate(runs):
-        for name in names:
-            w.adopt(name, docmaps[index])
+        runs = [(name, docmaps[index]) for index, names in enumerate(pool.finish()) for name in names]
+        # Then each worker encodes a share of the terms for the postings file (search/blockencoder.py).
+        lengths = w.length_columns()
+        w.adopt_encoded(pool.call("encode", [(runs, lengths, workers)] * workers))
 
 
 def _swap_in(index_dir: Path, name: str) -> None:

@@ -8,6 +8,7 @@ from whoosh.fields import Schema
 from whoosh.filedb.filestore import FileStorage
 
 from . import analysis, docstore, postings, settings
+from .blockencoder import encode_share
 from .analysis import STOP_WORDS, stem
 from .chunking import chunk_document
 from .models import Document
@@ -100,9 +101,10 @@ class PassageWorker:
     index's when it adopts the runs.
     """
 
-    def __init__(self, schema: Schema, tempdir: str, index: int):
-        self._schema = schema
-        self._pool = TermPool(FileStorage(tempdir), WORKER_POOL_POSTINGS, prefix=f"worker{index}-")
+    def __init__(self, schema: Schema, tempdir: str, codec, index: int):
+        self._schema, self._codec, self._index = schema, codec, index
+        self._store = FileStorage(tempdir)
+        self._pool = TermPool(self._store, WORKER_POOL_POSTINGS, prefix=f"worker{index}-")
         self._passages = 0
 
     def work(self, entries: list[tuple[Document, str]]) -> list[tuple[str | None, list[tuple[dict, dict]]]]:
@@ -123,3 +125,8 @@ class PassageWorker:
     def finish(self) -> list[str]:
         """The names of the run files holding this worker's postings."""
         return self._pool.runs()
+
+    def encode(self, runs, lengths: dict[str, bytes], shares: int) -> str:
+        """Encode this worker's share of the terms of every worker's runs; the file's name."""
+        return encode_share(self._store, self._codec, self._schema, runs, lengths, self._index, shares,
+                            f"worker{self._index}.encoded")

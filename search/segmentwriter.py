@@ -16,6 +16,7 @@ from typing import Sequence
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
+from .blockencoder import add_postings, write_encoded
 from .termpool import TermPool, merged, read_run
 
 
@@ -48,6 +49,7 @@ class PreparedWriter(SegmentWriter):
         self.pool = TermPool(self._tempstorage, pool_postings)
         self._lengths: dict[str, bytearray] = {}  # field -> one length byte per document
         self._adopted: list[tuple[str, Sequence[int]]] = []
+        self._encoded: list[str] = []
 
     @property
     def tempdir(self) -> str:
@@ -90,6 +92,18 @@ class PreparedWriter(SegmentWriter):
         """Take the postings of a run file in the temporary folder; docmap maps its docnums to ours."""
         self._adopted.append((name, docmap))
 
+    def adopt_encoded(self, names: Sequence[str]) -> None:
+        """Take every term's postings already encoded (blockencoder.encode_share) in these files.
+
+        They replace the pool and adopted runs, which must then hold nothing.
+        """
+        self._encoded.extend(names)
+
+    def length_columns(self) -> dict[str, bytes]:
+        """Each indexed field's length byte (0: none kept) for every document added so far."""
+        columns = {name: self._lengths.get(name, b"") for name in self.schema.names() if self.schema[name].indexed}
+        return {name: bytes(column) + bytes(self.docnum - len(column)) for name, column in columns.items()}
+
     def _keep_length(self, name: str, docnum: int, length: int) -> None:
         column = self._lengths.setdefault(name, bytearray())
         if len(column) <= docnum:
@@ -99,6 +113,11 @@ class PreparedWriter(SegmentWriter):
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         fw, schema = self.fieldwriter, self.schema
+        if self._encoded:
+            if self._adopted or self.pool.runs():
+                raise ValueError("postings both encoded and pooled")
+            write_encoded(fw, schema, self._tempstorage, self._encoded)
+            return
         decoded = [0] + [byte_to_length(b) for b in range(1, 256)]
         current = None
         sources = [self.pool.terms()] + [read_run(self._tempstorage, run, docmap) for run, docmap in self._adopted]
@@ -117,26 +136,3 @@ class PreparedWriter(SegmentWriter):
             fw.finish_field()
         fw.close()
 
-
-def add_postings(pw, docnums: list, weights: list, values: list, lengths: list) -> None:
-    """What pw.add_posting does for each posting of a term, a block at a time.
-
-    Reaches into Whoosh's W3PostingsWriter (Whoosh is pinned at 2.7.4): its block buffer
-    (_ids, _weights, _values) and the block's statistics, which _write_block reads.
-    """
-    limit, i, n = pw._blocklimit, 0, len(docnums)
-    while i < n:
-        if len(pw._ids) >= limit:
-            pw._write_block()
-        j = min(n, i + limit - len(pw._ids))
-        pw._ids.extend(docnums[i:j])
-        block_weights = weights[i:j]
-        pw._weights.extend(block_weights)
-        pw._maxweight = max(pw._maxweight, *block_weights)
-        pw._values.extend(v for v in values[i:j] if v)
-        known = [length for length in lengths[i:j] if length]
-        if known:
-            low = min(known)
-            pw._minlength = low if pw._minlength is None else min(pw._minlength, low)
-            pw._maxlength = max(pw._maxlength, *known)
-        i = j
