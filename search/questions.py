@@ -8,6 +8,7 @@ from typing import Mapping
 
 from .analysis import STOP_WORDS, stem, words
 from .query import QUESTION_WORDS
+from .scan import AFTER_WORD, BEFORE_WORD
 
 _KINDS = (
     ("number", re.compile(r"\bhow (many|much|long|old|far|large|big|tall|high|often|fast)\b"
@@ -69,4 +70,4 @@ def read_question(text: str, weights: Mapping[str, float]) -> Question:
     alternatives = "|".join(sorted(map(re.escape, set(content)), key=len, reverse=True)) or "(?!)"
     return Question(text=text, weights=dict(weights), bigrams=frozenset(zip(stems, stems[1:])),
                     words=frozenset(content), kind=answer_kind(text),
-                    word_source=rf"(?<![\w.'’])(?:{alternatives})(?![\w]|[.'’]\w)")
+                    word_source=f"{BEFORE_WORD}(?:{alternatives}){AFTER_WORD}")

@@ -18,8 +18,12 @@ from .analysis import TOKEN_PATTERN
 # character and a joiner (a joiner inside a token always follows a word character).
 _TOKEN_AT = re.compile(rf"(?<!\w)(?<!\w[.'’]){TOKEN_PATTERN}")
 _TOKEN = re.compile(TOKEN_PATTERN)
-_BEFORE_WORD = re.compile(r"(?<![\w.'’])")  # the bounds of questions.read_question's word_pattern
-_AFTER_WORD = re.compile(r"(?![\w]|[.'’]\w)")
+# Where a whole word starts and ends: no word character or joiner before it, and after it no
+# word character nor a joiner that goes on into one (questions.read_question's word_pattern).
+BEFORE_WORD = r"(?<![\w.'’])"
+AFTER_WORD = r"(?![\w]|[.'’]\w)"
+_BEFORE_WORD = re.compile(BEFORE_WORD)
+_AFTER_WORD = re.compile(AFTER_WORD)
 _PLAIN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.'")
 # Characters other than c and c.upper() whose str.lower() is the plain character c
 # (tests/test_scan.py checks this against all of Unicode).
