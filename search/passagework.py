@@ -9,7 +9,6 @@ from whoosh.filedb.filestore import FileStorage
 
 from . import analysis, docstore, postings, settings
 from .blockencoder import encode_share
-from .analysis import STOP_WORDS, stem
 from .chunking import chunk_document
 from .models import Document
 from .segmentwriter import field_postings
@@ -18,36 +17,44 @@ from .termpool import TermPool
 WORKER_POOL_POSTINGS = 2_000_000  # postings a worker holds in memory before writing a run file
 
 
-def _passages(doc: Document, origin: str) -> Iterator[tuple[dict, list[tuple[str, int, int]]]]:
-    """Each passage's Whoosh fields, with the words of its text (analysis.words)."""
+Words = list[tuple[str, int, int]]  # analysis.words() of a text
+Stems = list  # postings.stems_of() of those words
+
+
+def _passages(doc: Document, origin: str) -> Iterator[tuple[dict, Words, Stems]]:
+    """Each passage's Whoosh fields, with the words of its text (analysis.words) and their stems."""
     target, max_words = settings.get("passage_words"), settings.get("passage_max_words")
     rev = docstore.revision(doc)
     for p in chunk_document(doc, target, max_words):
         words = analysis.words(p.text)
+        stems = postings.stems_of([w for w, _, _ in words])
         yield (dict(pid=p.passage_id, doc_id=doc.doc_id, file=origin, rev=rev, number=p.number,
                     title=doc.title, text=p.text, source=doc.source, url=doc.url, date=doc.date or "",
                     start=p.start, end=p.end, sents=[list(span) for span in p.sentences],
-                    sterms=sentence_terms(p.text, words, p.sentences), spell=f"{doc.title}\n{p.text}"),
-               words)
+                    sterms=sentence_terms(p.text, words, p.sentences, stems), spell=f"{doc.title}\n{p.text}"),
+               words, stems)
 
 
 def passage_fields(doc: Document, origin: str) -> Iterator[dict]:
     """The Whoosh fields of each passage of doc, which came from corpus file `origin`."""
-    return (fields for fields, _ in _passages(doc, origin))
+    return (fields for fields, _, _ in _passages(doc, origin))
 
 
-def sentence_terms(text: str, words: list[tuple[str, int, int]], sentences) -> list[str]:
+def sentence_terms(text: str, words: Words, sentences, stems: Stems | None = None) -> list[str]:
     """Each sentence's analysed terms, space-joined: analysis.terms(text[a:b]) for each span (a, b).
 
     A span with white space (or the text's end) on both sides holds exactly the words of the
-    whole text that start inside it, so those are reused; any other span is analysed alone.
+    whole text that start inside it, so those are reused (with their stems, postings.stems_of,
+    when given); any other span is analysed alone.
     """
+    if stems is None:
+        stems = postings.stems_of([w for w, _, _ in words])
     starts = [start for _, start, _ in words]
-    limit, stops, out = settings.get("max_token_chars"), STOP_WORDS, []
+    out = []
     for a, b in sentences:
         if (a == 0 or text[a - 1].isspace()) and (b == len(text) or text[b].isspace()):
-            inside = words[bisect_left(starts, a):bisect_left(starts, b)]
-            out.append(" ".join(stem(w) for w, _, _ in inside if w not in stops and len(w) <= limit))
+            inside = stems[bisect_left(starts, a):bisect_left(starts, b)]
+            out.append(" ".join([t for t in inside if t is not None and t is not False]))
         else:
             out.append(" ".join(analysis.terms(text[a:b])))
     return out
@@ -55,14 +62,15 @@ def sentence_terms(text: str, words: list[tuple[str, int, int]], sentences) -> l
 
 def with_postings(schema: Schema, doc: Document, fields: list[dict]) -> list[tuple[dict, dict]]:
     """Each passage's fields with the postings of its analysed fields."""
-    return _with_postings(schema, doc, [(f, analysis.words(f["text"])) for f in fields])
+    return _with_postings(schema, doc, [(f, analysis.words(f["text"]), None) for f in fields])
 
 
 def _with_postings(schema: Schema, doc: Document, passages) -> list[tuple[dict, dict]]:
+    """passages: (fields, words, stems or None) of each passage."""
     title_words = [w for w, _, _ in analysis.words(doc.title)]
     title_positions = postings.stemmed_positions(title_words)
-    return [(f, postings.analysed(schema, title_words, title_positions, [w for w, _, _ in words]))
-            for f, words in passages]
+    return [(f, postings.analysed(schema, title_words, title_positions, [w for w, _, _ in words], stems))
+            for f, words, stems in passages]
 
 
 def _problem(doc: Document, origin: str, exc: Exception) -> str:

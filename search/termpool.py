@@ -22,20 +22,24 @@ class TermPool:
 
     def __init__(self, store, limit: int, prefix: str = "terms"):
         self._store, self._limit, self._prefix = store, limit, prefix
-        self._terms: dict[Key, tuple[list, list, list]] = {}
+        # field name -> term bytes -> (docnums, weights, values): no key tuple made per posting
+        self._terms: dict[str, dict[bytes, tuple[list, list, list]]] = {}
         self._size = 0
         self._runs: list[str] = []
 
     def add_items(self, fieldname: str, docnum: int, items) -> None:
         """One document's postings of a field: (term bytes, frequency, weight, value bytes)."""
-        terms = self._terms
+        terms = self._terms.get(fieldname)
+        if terms is None:
+            terms = self._terms[fieldname] = {}
         for btext, _, weight, vbytes in items:
-            lists = terms.get((fieldname, btext))
+            lists = terms.get(btext)
             if lists is None:
-                lists = terms[(fieldname, btext)] = ([], [], [])
-            lists[0].append(docnum)
-            lists[1].append(weight)
-            lists[2].append(vbytes)
+                terms[btext] = ([docnum], [weight], [vbytes])
+            else:
+                lists[0].append(docnum)
+                lists[1].append(weight)
+                lists[2].append(vbytes)
         self._size += len(items)
         if self._size >= self._limit:
             self._spill()
@@ -50,11 +54,19 @@ class TermPool:
         with self._store.create_file(name).raw_file() as f:
             # One pickle per term, each on its own: a shared Pickler (and Unpickler) would keep
             # every term it has seen in its memo, the whole run in memory.
-            for key in sorted(self._terms):
-                pickle.dump((key, *self._terms.pop(key)), f, pickle.HIGHEST_PROTOCOL)
+            for term in self._sorted_out():
+                pickle.dump(term, f, pickle.HIGHEST_PROTOCOL)
             pickle.dump(None, f)
         self._runs.append(name)
         self._terms, self._size = {}, 0
+
+    def _sorted_out(self) -> Iterator[Term]:
+        """The pooled terms in (field, term) order, each let go once handed out."""
+        for fieldname in sorted(self._terms):
+            terms = self._terms[fieldname]
+            for btext in sorted(terms):
+                yield ((fieldname, btext), *terms.pop(btext))
+        self._terms = {}
 
     def runs(self) -> list[str]:
         """Every posting written out; the run files' names."""
@@ -65,8 +77,7 @@ class TermPool:
     def terms(self) -> Iterator[Term]:
         """Every term in order, its docnums ascending."""
         if not self._runs:
-            for key in sorted(self._terms):
-                yield (key, *self._terms.pop(key))
+            yield from self._sorted_out()
             return
         yield from merged([read_run(self._store, name) for name in self.runs()])
 
