@@ -1,6 +1,6 @@
 """Experiment: two cheap candidate features on top of the re-ranker's, measured like kind_weights.
 
-    PYTHONPATH=. python -m benchmarks.extra_features /work/main/benchmarks/out/tune.pkl
+    PYTHONPATH=. python -m benchmarks.extra_features benchmarks/out/tune.pkl
 
   local-idf  coverage / best-sentence coverage / proximity recomputed with each question term's
              idf scaled by log(1 + N/df), df = how many of the question's N candidates hold the
@@ -76,14 +76,14 @@ def extra(rows):
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("cache")
-    ap.add_argument("--feats", default="/tmp/wtq/feats_extra.pkl")
+    ap.add_argument("--feats", default="benchmarks/out/feats_extra.pkl")
     ap.add_argument("--random", type=int, default=0, help="only the random-start comparison, with N starts")
     args = ap.parse_args(argv)
     if os.path.exists(args.feats):
         frows, kinds, cols, total = pickle.load(open(args.feats, "rb"))
     else:
         from benchmarks.kind_weights import load
-        frows, kinds, _, total = load(args.cache, "/tmp/wtq/feats.pkl")
+        frows, kinds, _, total = load(args.cache, "benchmarks/out/feats.pkl")
         with open(args.cache, "rb") as f:
             rows, _ = pickle.load(f)
         cols = extra(rows)

@@ -1,6 +1,6 @@
 """Experiment: re-ranker weights conditioned on the question's kind (search.questions.answer_kind).
 
-    PYTHONPATH=. python -m benchmarks.kind_weights /work/main/benchmarks/out/tune.pkl [--feats /tmp/wtq/feats.pkl]
+    PYTHONPATH=. python -m benchmarks.kind_weights benchmarks/out/tune.pkl [--feats benchmarks/out/feats.pkl]
 
 Reads the candidates cached by benchmarks/tune_rerank.py (--cache), computes the re-ranker's
 features once, and compares, for each split direction (fit on even articles / test on odd, and
@@ -159,7 +159,7 @@ def run(d: Data, start: np.ndarray, min_ns=(0, 150, 300), label_names=FEATURES):
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("cache")
-    ap.add_argument("--feats", default="/tmp/wtq/feats.pkl")
+    ap.add_argument("--feats", default="benchmarks/out/feats.pkl")
     args = ap.parse_args(argv)
     frows, kinds, _, total = load(args.cache, args.feats)
     d = Data(frows, kinds)
