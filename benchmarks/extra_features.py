@@ -192,12 +192,10 @@ def random_starts(d, names, n):
     rng = np.random.default_rng(7)
     draws = rng.choice(GRID, size=(n, D))
     draws[:, 0] = np.maximum(draws[:, 0], 0.1)
-    allq = np.ones(Q, bool)
     for fit_half in (0, 1):
         fitsel, test = d.parity == fit_half, d.parity != fit_half
         print(f"\n=== random starts, fit on {'even' if fit_half == 0 else 'odd'} ===", flush=True)
         held = {"old": [], "local-idf": []}
-        crossfit = {}
         for i in range(n):
             line = []
             for label, cols in (("old", list(range(nb))), ("local-idf", list(range(nb + 3)))):
