@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from .scale_peers import PEERS
 SYSTEMS = {**PEERS, Ours.name: Ours}
 DEFAULT_SYSTEMS = ["whoosh-plain", "bm25s", "tantivy", Ours.name]
 K = 10
+MIN_WARM_S = 10.0  # warm passes go on until this long, each question's median kept
 
 
 def peak_rss_mb() -> float:
@@ -82,13 +84,23 @@ def work_build(system: str, corpus: Path, index_dir: Path) -> dict:
             "build_rss_mb": peak_rss_mb(), "index_mb": dir_size_mb(index_dir)}
 
 
+def warm_passes(ask, questions: list[str], min_seconds: float = MIN_WARM_S) -> list[float]:
+    """Each question's median latency in ms over warm passes repeated for at least min_seconds
+    (one pass at least): a pass of a fast system takes a second or two, short enough for a slow
+    spell of the machine to fall on all of it."""
+    passes, start = [], time.perf_counter()
+    while not passes or time.perf_counter() - start < min_seconds:
+        passes.append(timed_pass(ask, questions))
+    return [float(v) for v in np.median(np.array(passes), axis=0)]
+
+
 def work_serve(system: str, questions_file: Path, index_dir: Path) -> dict:
     questions = [q["question"] for q in read_jsonl(questions_file)]
     start = time.perf_counter()
     engine = SYSTEMS[system]().open(index_dir)
     open_s = time.perf_counter() - start
     cold = timed_pass(engine.ask, questions)  # the warm-up pass, kept to show first-query costs
-    warm = timed_pass(engine.ask, questions)
+    warm = warm_passes(engine.ask, questions)
     return {"open_s": open_s, **percentiles(warm),
             **{f"cold_{k}": v for k, v in percentiles(cold).items()},
             "serve_rss_mb": peak_rss_mb(), **rss_parts_mb()}
@@ -104,13 +116,37 @@ def run_worker(phase: str, system: str, *paths: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def bench_one(system: str, size: int, corpus: Path, questions: Path, work: Path) -> dict:
-    index_dir = work / f"index-{system}-{size}"
-    result = {"system": system, "size": size, **run_worker("build", system, corpus, index_dir)}
-    if "error" not in result:
-        result.update(run_worker("serve", system, questions, index_dir))
-    shutil.rmtree(index_dir, ignore_errors=True)
-    return result
+def median_round(rounds: list[dict]) -> dict:
+    """The serve round with the median p50 (the lower middle one of an even count), with
+    every round's p50 listed; a failed round makes the result a failure."""
+    failed = [r for r in rounds if "error" in r]
+    if failed:
+        return failed[0]
+    ordered = sorted(rounds, key=lambda r: r["p50_ms"])
+    return {**ordered[(len(ordered) - 1) // 2], "rounds": len(rounds),
+            "p50_rounds_ms": [r["p50_ms"] for r in rounds]}
+
+
+def bench_size(systems: list[str], size: int, corpus: Path, questions: Path, work: Path,
+               rounds: int) -> Iterator[dict]:
+    """Each system's result at one size: its build, then `rounds` serve rounds taken in turns
+    (system A, B, C, then A, B, C again...), so a slow spell of the machine falls on every
+    system alike instead of on whichever ran during it; each keeps its median round."""
+    built: dict[str, dict] = {}
+    for system in systems:
+        print(f"[{size}] {system} build ...", file=sys.stderr, flush=True)
+        built[system] = {"system": system, "size": size,
+                         **run_worker("build", system, corpus, work / f"index-{system}-{size}")}
+    served: dict[str, list[dict]] = {s: [] for s in systems if "error" not in built[s]}
+    for n in range(rounds):
+        for system in served:
+            print(f"[{size}] {system} serve, round {n + 1} of {rounds} ...", file=sys.stderr, flush=True)
+            served[system].append(run_worker("serve", system, questions, work / f"index-{system}-{size}"))
+    for system in systems:
+        shutil.rmtree(work / f"index-{system}-{size}", ignore_errors=True)
+        result = built[system] if system not in served else {**built[system], **median_round(served[system])}
+        print(f"[{size}] {system}: {result}", file=sys.stderr, flush=True)
+        yield result
 
 
 def load_results(path: Path) -> list[dict]:
@@ -131,6 +167,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--squad", default="../shared/benchmarks/squad-dev-a.json")
     parser.add_argument("--out", default="benchmarks/out", help="folder for data, indexes, results")
     parser.add_argument("--fresh", action="store_true", help="forget results of earlier runs")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="serve rounds per system, taken in turns; each keeps its median-p50 round")
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -142,17 +180,14 @@ def main(argv: list[str] | None = None) -> None:
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     unknown = [s for s in systems if s not in SYSTEMS]
-    if unknown or not sizes or min(sizes) < 1:
-        parser.error(f"unknown systems {unknown}" if unknown else "sizes must be positive")
+    if unknown or not sizes or min(sizes) < 1 or args.rounds < 1:
+        parser.error(f"unknown systems {unknown}" if unknown else "sizes and rounds must be positive")
     out = Path(args.out)
     results_file = out / "scale-results.json"
     results = [] if args.fresh else load_results(results_file)
     for size in sizes:
         corpus, questions = corpus_gen.generate(args.squad, size, out / "data")
-        for system in systems:
-            print(f"[{size}] {system} ...", file=sys.stderr, flush=True)
-            result = bench_one(system, size, corpus, questions, out / "work")
-            print(f"[{size}] {system}: {result}", file=sys.stderr, flush=True)
+        for result in bench_size(systems, size, corpus, questions, out / "work", args.rounds):
             results = merge(results, [result])
             out.mkdir(parents=True, exist_ok=True)
             results_file.write_text(json.dumps(results, indent=1))
