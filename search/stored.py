@@ -75,8 +75,6 @@ def stored_fields(reader: IndexReader, docnums: list[int]) -> list[dict]:
         if read is None:
             read = readers[n] = _reader_of(leaves[n][0])
         fields = read(docnum - bases[n])
-        if fields is None:  # Whoosh's per-document reader keeps {} for a document with none
-            fields = {}
         if not fields.keys() <= names[n]:
             leaf = leaves[n][0]
             fields = {k: v for k, v in fields.items() if k in leaf.schema}
