@@ -132,18 +132,18 @@ def bench_size(systems: list[str], size: int, corpus: Path, questions: Path, wor
     """Each system's result at one size: its build, then `rounds` serve rounds taken in turns
     (system A, B, C, then A, B, C again...), so a slow spell of the machine falls on every
     system alike instead of on whichever ran during it; each keeps its median round."""
+    index = {system: work / f"index-{system}-{size}" for system in systems}
     built: dict[str, dict] = {}
     for system in systems:
         print(f"[{size}] {system} build ...", file=sys.stderr, flush=True)
-        built[system] = {"system": system, "size": size,
-                         **run_worker("build", system, corpus, work / f"index-{system}-{size}")}
+        built[system] = {"system": system, "size": size, **run_worker("build", system, corpus, index[system])}
     served: dict[str, list[dict]] = {s: [] for s in systems if "error" not in built[s]}
     for n in range(rounds):
         for system in served:
             print(f"[{size}] {system} serve, round {n + 1} of {rounds} ...", file=sys.stderr, flush=True)
-            served[system].append(run_worker("serve", system, questions, work / f"index-{system}-{size}"))
+            served[system].append(run_worker("serve", system, questions, index[system]))
     for system in systems:
-        shutil.rmtree(work / f"index-{system}-{size}", ignore_errors=True)
+        shutil.rmtree(index[system], ignore_errors=True)
         result = built[system] if system not in served else {**built[system], **median_round(served[system])}
         print(f"[{size}] {system}: {result}", file=sys.stderr, flush=True)
         yield result
