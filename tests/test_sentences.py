@@ -2,8 +2,11 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
+from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
-from search.sentences import paragraph_spans, sentence_spans
+from search.sentences import UntrainedPunkt, paragraph_spans, sentence_spans
+from search.wordlists import load_words
 
 CORPUS = Path(__file__).parent.parent / "corpus"
 ARTICLES = sorted(CORPUS.glob("*.txt"))
@@ -139,3 +142,42 @@ def test_blank_text_has_no_sentences_or_paragraphs(text):
 def test_paragraphs_are_blank_line_separated_and_trimmed():
     text = "  First para\nstill first.\n\n \t\nSecond para.  \n\n\n Third."
     assert [text[s:e] for s, e in paragraph_spans(text)] == ["First para\nstill first.", "Second para.", "Third."]
+
+
+# UntrainedPunkt answers text_contains_sentbreak() by rule; NLTK's own method must agree.
+def _nltk_punkt() -> PunktSentenceTokenizer:
+    params = PunktParameters()
+    params.abbrev_types = set(load_words("abbreviations.txt"))
+    return PunktSentenceTokenizer(params)
+
+
+_BEFORE = ["word", "Word", "Dr", "dr", "U.S", "e.g", "ex-Gov", "ex-word", "J", "j", "É", "ß", "12", "1.5",
+           "-3", ",5", "3rd", "1990s", "(1999)", "word)", 'word"', "word”", "word'", "“Quote", "a.m", "x..",
+           "…", "--", "*", "", "9–9", "Mr.-X"]
+_ENDS = [".", "?", "!", "..", "...", ".)", '."', "?”", ". .", "!!"]
+_GAPS = [" ", "  ", "\n", "\n\n", " \n ", "\t"]
+_AFTER = ["The", "the", "12", ",", ";", ":", "(the", '"The', "“The", "É", "über", "A.", "a.", "…", "--", "-x",
+          "The,", "He's", "U.S.", "?", "[1]", "Ötzi", "ǅ", "_x", "1.", "x.y."]
+
+
+def test_untrained_punkt_decides_every_break_as_nltk_does():
+    ours, theirs = UntrainedPunkt(load_words("abbreviations.txt")), _nltk_punkt()
+    contexts = [b + e + g + a for b in _BEFORE for e in _ENDS for g in _GAPS for a in _AFTER]
+    differ = [c for c in contexts if ours.text_contains_sentbreak(c) != theirs.text_contains_sentbreak(c)]
+    assert differ == []
+    answers = {ours.text_contains_sentbreak(c) for c in contexts}
+    assert answers == {True, False}
+
+
+@settings(max_examples=400)
+@given(st.text(alphabet=st.sampled_from(list("aZé1.?!-,;:()\"'” \n…J")), max_size=30))
+def test_untrained_punkt_agrees_with_nltk_on_any_text(text):
+    ours, theirs = UntrainedPunkt(load_words("abbreviations.txt")), _nltk_punkt()
+    assert ours.text_contains_sentbreak(text) == theirs.text_contains_sentbreak(text)
+
+
+@pytest.mark.parametrize("path", ARTICLES, ids=lambda p: p.name)
+def test_untrained_punkt_splits_articles_as_nltk_does(path):
+    text = path.read_text("utf-8")
+    assert list(UntrainedPunkt(load_words("abbreviations.txt")).span_tokenize(text)) == \
+        list(_nltk_punkt().span_tokenize(text))
