@@ -8,8 +8,8 @@ from __future__ import annotations
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StopFilter
 
 from . import settings
-from .analysis import STOP_WORDS, TOKEN_PATTERN, words
-from .query import QUESTION_WORDS
+from .analysis import STOP_WORDS, TOKEN_PATTERN, stem, words
+from .query import FIELDS, QUESTION_WORDS
 
 FIELD = "spell"
 MIN_CHARS = 3  # shorter words are left alone: too many neighbours to guess from
@@ -26,6 +26,12 @@ def _checkable(word: str) -> bool:
             and word not in QUESTION_WORDS and len(word) <= settings.get("max_token_chars"))
 
 
+def _found(reader, word: str) -> bool:
+    """Does the search already find this word: as it is, or by its stem in a searched field?
+    ("productions" is no correction of "production": both find the same passages.)"""
+    return reader.frequency(FIELD, word) > 0 or any(reader.frequency(f, stem(word)) > 0 for f in FIELDS)
+
+
 def correct_word(reader, word: str) -> str | None:
     """The most frequent indexed word nearest to an unknown word (1 edit, else 2), or None.
 
@@ -33,7 +39,7 @@ def correct_word(reader, word: str) -> str | None:
     Whoosh compares the word with every indexed word of the same first letter: the engine asks
     only when a question found no good answer.
     """
-    if reader.frequency(FIELD, word) > 0:
+    if _found(reader, word):
         return None
     for maxdist in (1, 2) if len(word) > 4 else (1,):
         near = [w for w in reader.terms_within(FIELD, word, maxdist, prefix=1) if w != word]
