@@ -5,6 +5,7 @@ Choosing (which sentence, which words) is kept apart from showing (templates, CL
 from __future__ import annotations
 
 from html import escape
+from math import fsum
 from typing import Mapping
 
 from .analysis import STOP_WORDS, stem, words
@@ -47,7 +48,7 @@ def best_sentence(text: str, offset: int, weights: Mapping[str, float]) -> Answe
     best, best_score = spans[0], -1.0
     for start, end in spans:
         found = {stem(w) for w, _, _ in words(text[start:end]) if w not in STOP_WORDS}
-        score = sum(weights.get(term, 0.0) for term in found)
+        score = fsum(weights.get(term, 0.0) for term in found)  # exact, whatever the set's order
         if score > best_score:
             best, best_score = (start, end), score
     start, end = best

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import chain, compress
+from math import fsum
 
 from .questions import Question, offers_kind
 from .scan import whole_words
@@ -52,7 +53,9 @@ def _sentence_hits(q: Question, cand: Candidate) -> list[set[str]]:
 
 
 def _weigh(q: Question, hits) -> float:
-    return sum(map(q.weights.__getitem__, hits)) / q.total
+    # fsum: exact, so a set's order (which varies with the process's string hashing) cannot
+    # change the last bit and break a tie differently in another process.
+    return fsum(map(q.weights.__getitem__, hits)) / q.total
 
 
 def best_sentence(q: Question, cand: Candidate, covers: list[float] | None = None) -> int:
@@ -113,7 +116,7 @@ def _proximity(q: Question, seq: list[str]) -> float:
         if start == window_start and found[end] in window:
             continue  # the last window's very set (a repeat adds nothing), so the same sum
         window, window_start = set(found[start:end + 1]), start
-        inside = sum(map(w.__getitem__, window))
+        inside = fsum(map(w.__getitem__, window))
         if inside > best:
             best = inside
     return best / q.total

@@ -1,0 +1,116 @@
+"""The re-ranker's features and ordering, on small made-up candidates (pure functions)."""
+import json
+import os
+import subprocess
+import sys
+from itertools import permutations
+from pathlib import Path
+
+import pytest
+
+from search.analysis import STOP_WORDS, stem, words
+from search.questions import read_question
+from search.rerank import FEATURES, Candidate, _weigh, features, rerank
+from search.sentences import sentence_spans
+
+ROOT = Path(__file__).parent.parent
+
+
+def candidate(text: str, score: float = 1.0, doc_id: str = "d") -> Candidate:
+    spans = sentence_spans(text)
+    terms = tuple(tuple(stem(w) for w, _, _ in words(text[s:e]) if w not in STOP_WORDS) for s, e in spans)
+    return Candidate(score=score, doc_id=doc_id, text=text, sentences=tuple(spans), sentence_terms=terms,
+                     fields={})
+
+
+def question(text: str, weights: dict[str, float] | None = None):
+    terms = [stem(w) for w, _, _ in words(text) if w not in STOP_WORDS]
+    return read_question(text, weights or {t: 1.0 for t in terms if t not in ("when", "who", "what")})
+
+
+def values(q, cand: Candidate, top: float = 1.0, doc_best: float | None = None) -> dict[str, float]:
+    row, _ = features(q, cand, top, {cand.doc_id: cand.score if doc_best is None else doc_best})
+    return dict(zip(FEATURES, row))
+
+
+def test_weighted_sum_does_not_depend_on_the_order_of_the_terms():
+    q = question("alpha beta gamma", {"alpha": 0.1, "beta": 0.2, "gamma": 0.3})
+    orders = list(permutations(["alpha", "beta", "gamma"]))
+    assert len({sum(q.weights[t] for t in order) for order in orders}) > 1  # plain float sums differ
+    assert len({_weigh(q, order) for order in orders}) == 1
+
+
+def test_coverage_sentence_and_proximity_reward_the_question_words_together():
+    q = question("comet tail glows")
+    together = candidate("The comet tail glows at night. Nothing else here.")
+    apart = candidate("The comet is far away from us today, beyond Jupiter and Saturn. Its long tail is dusty "
+                      "and faint, seen only through large telescopes in remote deserts. The whole sky glows.")
+    near, far = values(q, together), values(q, apart)
+    assert near["coverage"] == far["coverage"] == 1.0
+    assert near["sentence"] == near["proximity"] == 1.0
+    assert far["sentence"] == pytest.approx(1 / 3) and far["proximity"] < 1.0
+    assert near["bigrams"] == 1.0 and far["bigrams"] == 0.0
+    assert far["two_sentences"] == pytest.approx(2 / 3)
+
+
+def test_coverage_is_weighted_by_the_question_terms_weights():
+    q = question("rare common", {"rare": 3.0, "common": 1.0})
+    assert values(q, candidate("Only the rare word."))["coverage"] == pytest.approx(0.75)
+    assert values(q, candidate("Only the common word."))["coverage"] == pytest.approx(0.25)
+
+
+def test_exact_counts_unstemmed_words_only():
+    q = question("running dogs")
+    assert values(q, candidate("The dogs were running."))["exact"] == 1.0
+    stemmed = values(q, candidate("The dog runs."))
+    assert stemmed["exact"] == 0.0 and stemmed["coverage"] == 1.0
+
+
+def test_kind_asks_for_a_date_in_the_best_sentence():
+    q = question("When was the bridge opened?")
+    assert q.kind == "date"
+    assert values(q, candidate("The bridge was opened in 1937."))["kind"] == 1.0
+    assert values(q, candidate("The bridge was opened by the mayor."))["kind"] == 0.0
+
+
+def test_first_stage_evidence_is_relative_to_the_best_candidate():
+    q = question("bridge")
+    v = values(q, candidate("A bridge.", score=2.0), top=4.0, doc_best=3.0)
+    assert v["bm25"] == 0.5 and v["doc_best"] == 0.75
+
+
+def test_rerank_puts_the_passage_that_answers_first_and_keeps_ties_in_first_stage_order():
+    q = question("comet tail glows")
+    scattered = candidate("The comet is far away from us today. Its long tail is dusty. The whole sky glows.",
+                          score=1.0, doc_id="a")
+    together = candidate("The comet tail glows at night.", score=0.9, doc_id="b")
+    twin = candidate("The comet tail glows at night.", score=0.9, doc_id="c")
+    ranked = rerank(q, [scattered, together, twin])
+    assert [c.doc_id for _, c, _ in ranked] == ["b", "c", "a"]
+    assert ranked[0][0] == ranked[1][0] and ranked[0][2] == 0  # best sentence index
+
+
+_SCORES = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from tests.test_rerank import candidate, question
+from search.rerank import rerank
+weights = {t: w for t, w in zip("alpha beta gamma delta epsilon".split(), (0.1, 0.2, 0.3, 0.7, 1.3))}
+q = question("alpha beta gamma delta epsilon", weights)
+cands = [candidate("alpha beta gamma delta. epsilon gamma beta.", doc_id="x"),
+         candidate("epsilon delta gamma beta alpha.", doc_id="y")]
+print(json.dumps([repr(score) for score, _, _ in rerank(q, cands)]))
+"""
+
+
+def test_scores_are_the_same_in_every_process():
+    """A set's order follows the process's string hashing; the scores (and so the order of
+    near ties, and pages served by different web workers) must not."""
+    outputs = set()
+    for seed in range(6):
+        env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        done = subprocess.run([sys.executable, "-c", _SCORES, str(ROOT)], env=env, capture_output=True,
+                              text=True, timeout=60, check=True)
+        outputs.add(done.stdout)
+    assert len(outputs) == 1, outputs
+    assert len(json.loads(outputs.pop())) == 2
