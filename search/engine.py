@@ -44,9 +44,8 @@ def check_page(page: object, k: int) -> int:
 
 def _candidate(raw: RawHit) -> Candidate:
     f = raw.fields
-    return Candidate(score=float(raw.score), doc_id=f["doc_id"], text=f["text"],
-                     sentences=tuple(map(tuple, f["sents"])),
-                     sentence_terms=tuple(map(tuple, map(str.split, f["sterms"]))), fields=f)
+    return Candidate(score=float(raw.score), doc_id=f["doc_id"], text=f["text"], sentences=f["sents"],
+                     sentence_terms=list(map(str.split, f["sterms"])), fields=f)
 
 
 def _terms(cand: Candidate) -> set[str]:

@@ -60,6 +60,10 @@ class Question:
         return re.compile(self.word_source)
 
     @cached_property
+    def term_set(self) -> frozenset[str]:
+        return frozenset(self.weights)
+
+    @cached_property
     def total(self) -> float:
         return sum(self.weights.values()) or 1.0
 

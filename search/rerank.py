@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import chain, compress
 from math import fsum
+from typing import Sequence
 
 from .questions import Question, offers_kind
 from .scan import whole_words
@@ -23,8 +24,8 @@ class Candidate:
     score: float
     doc_id: str
     text: str
-    sentences: tuple[tuple[int, int], ...]  # spans relative to text
-    sentence_terms: tuple[tuple[str, ...], ...]  # analyzed terms of each sentence
+    sentences: Sequence[Sequence[int]]  # (start, end) spans relative to text
+    sentence_terms: Sequence[Sequence[str]]  # analyzed terms of each sentence
     fields: dict  # everything stored, passed through to the result
 
 
@@ -48,8 +49,8 @@ FEATURES = tuple(WEIGHTS)
 
 def _sentence_hits(q: Question, cand: Candidate) -> list[set[str]]:
     """The question terms each sentence holds (C-level set intersections)."""
-    keys = q.weights.keys()
-    return [keys & set(st) for st in cand.sentence_terms]
+    within = q.term_set.intersection
+    return [within(st) for st in cand.sentence_terms]
 
 
 def _weigh(q: Question, hits) -> float:
