@@ -89,12 +89,17 @@ class Engine:
         answered = has_more = False
         if query.terms:
             offset = (page - 1) * k
-            # One more than the page needs tells whether a next page exists.
-            depth = max(offset + k + 1, settings.get("rerank_depth"))
+            # The re-ranker orders the first stage's candidates in fixed blocks, each after the
+            # one before, so that every page continues one ranking: a pool as deep as the page
+            # would re-order passages an earlier page already showed. One more passage than the
+            # page needs tells whether a next page exists.
+            block = settings.get("rerank_depth")
+            depth = -(-(offset + k + 1) // block) * block
             raw = self.index.search(query.weighted_terms(), limit=depth, filter=doc_filters.to_whoosh(chosen),
                                     searcher=searcher)
             q = read_question(query.question, {t: searcher.idf("text", t) for t in query.terms})
-            ranked = rerank(q, [_candidate(r) for r in raw])
+            cands = [_candidate(r) for r in raw]
+            ranked = [hit for start in range(0, len(cands), block) for hit in rerank(q, cands[start:start + block])]
             answered = bool(ranked) and answers_well(q.weights, _terms(ranked[0][1]))
             has_more = len(ranked) > offset + k and (page + 1) * k <= settings.get("max_results")
             terms = frozenset(q.weights)

@@ -28,6 +28,36 @@ def test_pages_continue_the_ranking_without_repeats(engine):
     assert [p.page for p in pages] == [1, 2, 3] and all(p.k == 5 for p in pages)
 
 
+@pytest.fixture(scope="module")
+def deep_engine(tmp_path_factory):
+    """An index where a question matches more passages than one re-ranking block (30): the
+    first stage puts 40 short notes ahead of 40 long reports that hold its words in one
+    sentence, which the re-ranker prefers when it sees both."""
+    root = tmp_path_factory.mktemp("deep")
+    files = {}
+    for n in range(40):
+        files[f"note{n:02d}.txt"] = f"Note {n}\n\nComet crew {n}. Then we slept. Rocket {n}.\n"
+        filler = " ".join(f"Day {d} of report {n} was quiet and calm." for d in range(12))
+        files[f"report{n:02d}.txt"] = (f"Report {n}\n\n{filler} The comet crew rocket went well.\n")
+    index_corpus(make_corpus(root / "c", files), root / "ix")
+    eng = Engine(root / "ix")
+    yield eng
+    eng.close()
+
+
+@pytest.mark.parametrize("k", [7, 10, 30])
+def test_pages_past_the_rerank_block_neither_repeat_nor_skip(deep_engine, k):
+    question = "comet crew rocket"
+    whole = deep_engine.ask(question, k=50)
+    assert len(whole.results) == 50
+    pages = [deep_engine.ask(question, k=k, page=n) for n in range(1, -(-80 // k) + 1)]
+    shown = [key for p in pages for key in _keys(p)]
+    assert len(shown) == len(set(shown)) == 80  # each passage once
+    assert [h.rank for p in pages for h in p.results] == list(range(1, 81))
+    assert shown[:50] == _keys(whole)
+    assert all(p.has_more for p in pages[:-1])
+
+
 def test_has_more_is_false_on_the_last_page(engine):
     first = engine.ask("moon", k=1)
     count = len(engine.ask("moon", k=50).results)
