@@ -88,10 +88,15 @@ def cmd_remove(args) -> int:
 
 
 def format_text(response: SearchResponse) -> str:
-    """The response for people: rank, answer sentence, citation, passage."""
+    """The response for people: rank, answer sentence, citation, passage; as the web page does,
+    it says so when no passage answers well, and offers the spelling suggestion."""
+    spelling = f' Did you mean "{response.suggestion}"?' if response.suggestion else ""
     if not response.results:
-        return f'No passages match "{response.query}".'
+        return f'No passages match "{response.query}".{spelling}'
     lines = []
+    if not response.answered:
+        lines += [f'No good answer found: none of the passages holds enough of "{response.query}" to answer it; '
+                  f"the ones below share only some of its words.{spelling}", ""]
     for hit in response.results:
         c = hit.citation
         when = f", {c.date}" if c.date else ""
@@ -100,7 +105,8 @@ def format_text(response: SearchResponse) -> str:
         lines.extend(textwrap.wrap(hit.text, 96, initial_indent="    ", subsequent_indent="    ",
                                    max_lines=4, placeholder=" …"))
         lines.append("")
-    lines.append(f"{len(response.results)} results in {response.took_ms} ms")
+    count = len(response.results)
+    lines.append(f"{count} result{'s' if count != 1 else ''} in {response.took_ms} ms")
     return "\n".join(lines)
 
 

@@ -32,6 +32,21 @@ def test_index_then_ask_as_text(bundled_corpus, tmp_path):
     assert "2 results in" in asked.stdout
 
 
+def test_ask_as_text_says_when_no_passage_answers_and_offers_the_spelling(bundled_index):
+    asked = run("ask", "Sovjet cosmonauts", "-k", "1", "--index", str(bundled_index))
+    assert asked.returncode == 0, asked.stderr
+    first, *_ = asked.stdout.splitlines()
+    assert first.startswith('No good answer found: none of the passages holds enough of "Sovjet cosmonauts"')
+    assert first.endswith('Did you mean "Soviet cosmonauts"?')
+    assert "\n[1] " in asked.stdout and asked.stdout.rstrip().splitlines()[-1].startswith("1 result in ")
+    misspelled = run("ask", "Sovjet cosmonuats", "--index", str(bundled_index))
+    assert misspelled.stdout.strip() == 'No passages match "Sovjet cosmonuats". Did you mean "Soviet cosmonauts"?'
+    nothing = run("ask", "qqqqqq zzzzzz", "--index", str(bundled_index))
+    assert nothing.stdout.strip() == 'No passages match "qqqqqq zzzzzz".'
+    answered = run("ask", "Who created the Star City spinoff?", "--index", str(bundled_index))
+    assert answered.stdout.startswith("[1] ") and "No good answer" not in answered.stdout
+
+
 def test_ask_json_is_the_endpoint_body(bundled_index, client):
     q = "Who created the Star City spinoff?"
     asked = run("ask", q, "-k", "4", "--json", "--index", str(bundled_index))
