@@ -102,8 +102,7 @@ class Engine:
             ranked = [hit for start in range(0, len(cands), block) for hit in rerank(q, cands[start:start + block])]
             answered = bool(ranked) and answers_well(q.weights, _terms(ranked[0][1]))
             has_more = len(ranked) > offset + k and (page + 1) * k <= settings.get("max_results")
-            terms = frozenset(q.weights)
-            hits = [_hit(rank, score, cand, best, terms)
+            hits = [_hit(rank, score, cand, best, q.term_set)
                     for rank, (score, cand, best) in enumerate(ranked[offset:offset + k], offset + 1)]
         took = (time.perf_counter() - started) * 1000
         return SearchResponse(query=query.question, took_ms=round(took, 2), results=tuple(hits), page=page,

@@ -47,7 +47,7 @@ WEIGHTS = {
 FEATURES = tuple(WEIGHTS)
 
 
-def _sentence_hits(q: Question, cand: Candidate) -> list[set[str]]:
+def _sentence_hits(q: Question, cand: Candidate) -> list[frozenset[str]]:
     """The question terms each sentence holds (C-level set intersections)."""
     within = q.term_set.intersection
     return [within(st) for st in cand.sentence_terms]

@@ -30,7 +30,6 @@ class UntrainedPunkt(PunktSentenceTokenizer):
         params = PunktParameters()
         params.abbrev_types = set(abbreviations)
         super().__init__(params)
-        self._abbreviations = frozenset(abbreviations)
         self._tokenize = self._lang_vars.word_tokenize
 
     def text_contains_sentbreak(self, text: str) -> bool:
@@ -44,7 +43,8 @@ class UntrainedPunkt(PunktSentenceTokenizer):
         if not token.endswith(".") or token.endswith(".."):
             return False  # not period-final, or an ellipsis: never a break untrained
         word = token[:-1].lower()
-        if word in self._abbreviations or word.split("-")[-1] in self._abbreviations:
+        abbreviations = self._params.abbrev_types
+        if word in abbreviations or word.split("-")[-1] in abbreviations:
             return False  # untrained, nothing can turn an abbreviation back into a break
         initial = PunktToken._RE_INITIAL.match(token) is not None
         kind = PunktToken._RE_NUMERIC.sub("##number##", token.lower())  # PunktToken.type
