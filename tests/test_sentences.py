@@ -162,18 +162,29 @@ _AFTER = ["The", "the", "12", ",", ";", ":", "(the", '"The', "“The", "É", "ü
 
 def test_untrained_punkt_decides_every_break_as_nltk_does():
     ours, theirs = UntrainedPunkt(load_words("abbreviations.txt")), _nltk_punkt()
+    assert ours._fast  # with the NLTK installed, its own rules answer (else the rest proves nothing)
     contexts = [b + e + g + a for b in _BEFORE for e in _ENDS for g in _GAPS for a in _AFTER]
-    differ = [c for c in contexts if ours.text_contains_sentbreak(c) != theirs.text_contains_sentbreak(c)]
+    differ = [c for c in contexts if ours._decide(c) != theirs.text_contains_sentbreak(c)]
     assert differ == []
-    answers = {ours.text_contains_sentbreak(c) for c in contexts}
+    answers = {ours._decide(c) for c in contexts}
     assert answers == {True, False}
+
+
+@pytest.mark.parametrize("change", [lambda self, token, following: True,  # decides otherwise
+                                    lambda self, token, following: token.no_such_attribute])  # breaks
+def test_untrained_punkt_falls_back_to_nltk_when_its_rules_stop_matching(monkeypatch, change):
+    monkeypatch.setattr(UntrainedPunkt, "_ends_sentence", change)
+    ours = UntrainedPunkt(load_words("abbreviations.txt"))
+    assert not ours._fast
+    text = "J. Bach wrote it. Dr. Smith said so in 1990. The end."
+    assert list(ours.span_tokenize(text)) == list(_nltk_punkt().span_tokenize(text))
 
 
 @settings(max_examples=400)
 @given(st.text(alphabet=st.sampled_from(list("aZé1.?!-,;:()\"'” \n…J")), max_size=30))
 def test_untrained_punkt_agrees_with_nltk_on_any_text(text):
     ours, theirs = UntrainedPunkt(load_words("abbreviations.txt")), _nltk_punkt()
-    assert ours.text_contains_sentbreak(text) == theirs.text_contains_sentbreak(text)
+    assert ours._decide(text) == theirs.text_contains_sentbreak(text)
 
 
 @pytest.mark.parametrize("path", ARTICLES, ids=lambda p: p.name)
