@@ -16,7 +16,8 @@ from .analysis import TOKEN_PATTERN
 
 # A token of re.finditer(TOKEN_PATTERN) starts where no word character precedes, nor a word
 # character and a joiner (a joiner inside a token always follows a word character).
-_TOKEN_AT = re.compile(rf"(?<!\w)(?<!\w[.'’]){TOKEN_PATTERN}")
+_TOKEN_START = r"(?<!\w)(?<!\w[.'’])"
+_TOKEN_AT = re.compile(_TOKEN_START + TOKEN_PATTERN)
 _TOKEN = re.compile(TOKEN_PATTERN)
 # Where a whole word starts and ends: no word character or joiner before it, and after it no
 # word character nor a joiner that goes on into one (questions.read_question's word_pattern).
@@ -41,10 +42,11 @@ def _lowers_to(char: str) -> str:
 
 @lru_cache(maxsize=1024)
 def _head_pattern(heads: frozenset[str]) -> re.Pattern | None:
+    """A whole token (as _TOKEN_AT matches one) whose first characters may be a head."""
     if not all(set(h) <= _PLAIN for h in heads):
         return None
     alternatives = "|".join(sorted("".join(map(_lowers_to, h)) for h in heads if h)) or "(?!)"
-    return re.compile(rf"(?<!\w)(?:{alternatives})")
+    return re.compile(f"{_TOKEN_START}(?=(?:{alternatives})){TOKEN_PATTERN}")
 
 
 def tokens_by_head(text: str, heads: frozenset[str]) -> list[re.Match] | None:
@@ -54,9 +56,8 @@ def tokens_by_head(text: str, heads: frozenset[str]) -> list[re.Match] | None:
     finder = _head_pattern(heads)
     if finder is None:
         return None
-    # A match covers at most the token's first two characters, so no token start is skipped.
-    found = (_TOKEN_AT.match(text, m.start()) for m in finder.finditer(text))
-    return [token for token in found if token]
+    # Tokens do not overlap, so going on after each one found skips no token start.
+    return list(finder.finditer(text))
 
 
 @lru_cache(maxsize=1024)

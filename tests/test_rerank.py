@@ -7,10 +7,11 @@ from itertools import permutations
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, strategies as st
 
 from search.analysis import STOP_WORDS, stem, words
 from search.questions import read_question
-from search.rerank import FEATURES, Candidate, _weigh, features, rerank
+from search.rerank import FEATURES, WINDOW, Candidate, _proximity, _weigh, features, rerank
 from search.sentences import sentence_spans
 
 ROOT = Path(__file__).parent.parent
@@ -51,6 +52,16 @@ def test_coverage_sentence_and_proximity_reward_the_question_words_together():
     assert far["sentence"] == pytest.approx(1 / 3) and far["proximity"] < 1.0
     assert near["bigrams"] == 1.0 and far["bigrams"] == 0.0
     assert far["two_sentences"] == pytest.approx(2 / 3)
+
+
+@given(st.lists(st.sampled_from(["alpha", "beta", "gamma", "delta", "x", "y", "z"]), max_size=40))
+@example(["alpha"] + ["x"] * (WINDOW - 1) + ["beta"])  # one term too far apart for a window
+@example(["alpha"] + ["x"] * (WINDOW - 2) + ["beta"])  # just within one
+def test_proximity_is_the_best_window_of_consecutive_terms(seq):
+    q = question("alpha beta gamma delta", {"alpha": 0.1, "beta": 0.2, "gamma": 0.3, "delta": 0.7})
+    windows = [seq[i:i + WINDOW] for i in range(max(1, len(seq)))]
+    best = max(_weigh(q, {t for t in window if t in q.weights}) for window in windows)
+    assert _proximity(q, seq) == best
 
 
 def test_coverage_is_weighted_by_the_question_terms_weights():
