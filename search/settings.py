@@ -32,7 +32,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("passage_max_words", 220, "hard upper bound on passage length in words"),
     Setting("bm25_k1", 0.5, "BM25F term-frequency saturation of the first stage"),
     Setting("bm25_b", 0.5, "BM25F length normalization of the first stage"),
-    Setting("rerank_depth", 30, "first-stage candidates the re-ranker orders together; deeper pages take the next blocks"),
+    Setting("rerank_depth", 30, "first-stage candidates the re-ranker orders together; deeper pages "
+                                "take the next blocks"),
     Setting("max_file_bytes", 20_000_000, "corpus files larger than this are skipped"),
     Setting("max_document_chars", 1_000_000, "documents with longer text are skipped"),
     Setting("max_word_chars", 500, "longer runs of non-space characters are cut to this length at ingest"),
