@@ -55,12 +55,13 @@ class UntrainedPunkt(PunktSentenceTokenizer):
             return True
         if not token.endswith(".") or token.endswith(".."):
             return False  # not period-final, or an ellipsis: never a break untrained
-        word = token[:-1].lower()
+        lowered = token.lower()
+        word = lowered[:-1]
         abbreviations = self._params.abbrev_types
         if word in abbreviations or word.split("-")[-1] in abbreviations:
             return False  # untrained, nothing can turn an abbreviation back into a break
         initial = PunktToken._RE_INITIAL.match(token) is not None
-        kind = PunktToken._RE_NUMERIC.sub("##number##", token.lower())  # PunktToken.type
+        kind = PunktToken._RE_NUMERIC.sub("##number##", lowered)  # PunktToken.type
         if initial or (kind[:-1] if len(kind) > 1 and kind[-1] == "." else kind) == "##number##":
             # An initial or a number ends no sentence before punctuation or a lowercase word;
             # an initial ends none before a capital either ("J. Bach").
