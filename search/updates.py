@@ -28,6 +28,7 @@ from .corpus import FileRead, documents_of
 from .errors import BadQuery, IndexBusy, IndexMissing, IndexStale
 from .indexer import cut, new_manifest
 from .models import Document
+from .segmentwriter import store_uncompressed
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,7 @@ def _commit(index_dir: Path, ix, change: Change, fields: list[dict]) -> None:
         writer = ix.writer(timeout=min(5.0, settings.get("writer_wait_seconds")))
     except LockError:
         raise IndexBusy(f"another program is writing the Whoosh index in {index_dir}; nothing was changed") from None
+    store_uncompressed(writer.perdocwriter)  # also the passages of segments it merges
     try:
         for rel in sorted({r.rel for r in change.reads} | set(change.dropped_files)):
             writer.delete_by_term("file", rel)

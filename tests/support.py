@@ -1,7 +1,13 @@
 """Helpers the tests share (fixtures live in conftest.py)."""
 from __future__ import annotations
 
+import zlib
+
 from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import STORED_COLUMN
+from whoosh.columns import VarBytesColumn
 
 
 def write(folder: Path, rel: str, content: str | bytes) -> Path:
@@ -21,6 +27,21 @@ def make_corpus(folder: Path, files: dict[str, str | bytes]) -> Path:
     for name, content in files.items():
         write(folder, name, content)
     return folder
+
+
+def stored_blobs(folder: Path) -> list[list[bytes]]:
+    """The raw (still compressed) bytes of each passage's stored fields, segment by segment,
+    of the Whoosh index in folder."""
+    with whoosh_index.open_dir(str(folder)).reader() as reader:
+        leaves = [leaf for leaf, _ in reader.leaf_readers()]
+        columns = [leaf._perdoc._cached_reader("_stored", STORED_COLUMN)._child for leaf in leaves]
+        return [[VarBytesColumn.Reader.__getitem__(column, n) for n in range(leaf.doc_count_all())]
+                for leaf, column in zip(leaves, columns)]
+
+
+def stored_plainly(blob: bytes) -> bool:
+    """Whether zlib bytes hold their data as stored blocks (level 0), not deflated."""
+    return blob[:2] == b"\x78\x01" and len(blob) > len(zlib.decompress(blob))
 
 
 # Strings a user might type that are Whoosh query syntax, or worse; each must be searched as words.

@@ -1,4 +1,9 @@
-"""PreparedWriter writes the very files Whoosh's own SegmentWriter writes, spilled to runs or not."""
+"""PreparedWriter writes the very files Whoosh's own SegmentWriter writes, spilled to runs or not.
+
+The one chosen difference: passages are stored at zlib level 0 (segmentwriter.STORED_COLUMN),
+so the Whoosh writer they are compared with is given that column too; other tests check the
+level itself and that Whoosh reads both levels.
+"""
 from __future__ import annotations
 
 import random
@@ -13,8 +18,9 @@ from search.corpus import load_corpus
 from search.indexer import make_schema
 from search.passagework import cut, with_postings
 from search.models import Document
-from search.segmentwriter import PreparedWriter
+from search.segmentwriter import PreparedWriter, store_uncompressed
 from tests.conftest import BUNDLED
+from tests.support import stored_blobs, stored_plainly
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +69,7 @@ def same_segment_name(monkeypatch):
 def whoosh_files(folder, passages):
     def add(ix):
         with ix.writer() as w:
+            store_uncompressed(w.perdocwriter)
             for fields, _ in passages:
                 w.add_document(**fields)
     return build(folder, add)
@@ -105,3 +112,38 @@ def test_boost_fields_are_refused(tmp_path, passages):
     ix = whoosh_index.create_in(str(tmp_path), make_schema())
     with PreparedWriter(ix) as w, pytest.raises(ValueError):
         w.add_prepared({**passages[0][0], "_boost": 2.0}, passages[0][1])
+
+
+def test_passages_are_stored_at_level_0_and_read_back_whole(tmp_path, passages):
+    def add(ix):
+        with PreparedWriter(ix) as w:
+            for fields, analysed in passages:
+                w.add_prepared(fields, analysed)
+    build(tmp_path / "ours", add)
+    [blobs] = stored_blobs(tmp_path / "ours")
+    assert len(blobs) == len(passages) and all(map(stored_plainly, blobs))
+
+    def plain(ix):  # Whoosh's own writer, at its own level 3
+        with ix.writer() as w:
+            for fields, _ in passages:
+                w.add_document(**fields)
+    build(tmp_path / "whoosh", plain)
+    assert not any(map(stored_plainly, stored_blobs(tmp_path / "whoosh")[0]))
+    assert all_stored(tmp_path / "ours") == all_stored(tmp_path / "whoosh")
+
+
+def all_stored(folder: Path) -> list[dict]:
+    with whoosh_index.open_dir(str(folder)).searcher() as searcher:
+        return list(searcher.all_stored_fields())
+
+
+def test_a_writer_that_has_stored_a_passage_keeps_its_level(tmp_path, passages):
+    ix = whoosh_index.create_in(str(tmp_path), make_schema())
+    with ix.writer() as w:
+        w.add_document(**passages[0][0])
+        before = w.perdocwriter._colwriters["_stored"]
+        store_uncompressed(w.perdocwriter)
+        assert w.perdocwriter._colwriters["_stored"] is before
+        w.add_document(**passages[1][0])
+    [blobs] = stored_blobs(tmp_path)
+    assert len(blobs) == 2 and not any(map(stored_plainly, blobs))  # Whoosh's level 3

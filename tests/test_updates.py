@@ -18,7 +18,7 @@ from search.indexer import index_corpus
 from search.maintenance import add, remove, rescan
 from search.writelock import writer_lock
 from indexstate import snapshot
-from support import make_corpus
+from support import make_corpus, stored_blobs, stored_plainly
 
 
 def article(title: str, body: str) -> str:
@@ -92,6 +92,17 @@ def test_incremental_updates_end_where_a_full_rebuild_does(folders, tmp_path):
     assert snapshot(index) == snapshot(fresh)
     live, full = manifest.read(current_build(index)), manifest.read(current_build(fresh))
     assert (live.files, live.documents, live.passages) == (full.files, full.documents, full.passages)
+
+
+def test_updates_and_their_merges_store_passages_as_the_full_build_does(folders, tmp_path):
+    corpus, index = folders
+    for n in range(8):  # enough small commits for Whoosh to merge some of them
+        add(corpus, index, [make_corpus(tmp_path / f"x{n}", {f"a{n}.txt": article(f"A{n}", f"Alpha {n} here.")}) / f"a{n}.txt"])
+    segments = stored_blobs(current_build(index))
+    assert len(segments) < 9  # without merges: the build's segment and one per commit
+    assert all(stored_plainly(blob) for blobs in segments for blob in blobs)
+    found = ids(Engine(index), "alpha 7")
+    assert found[0] == "a7" and sorted(found[1:]) == [f"a{n}" for n in range(7)]
 
 
 def test_removed_documents_stay_out_until_added_again(folders):
