@@ -5,7 +5,8 @@ file, read back and merged one by one) and looks each document's field length up
 writing; on a build that is most of its time. This writer keeps each term's postings in lists
 (search/termpool.py), takes run files that build workers wrote, and writes the segment with
 Whoosh's own codec from the merged lists and the field lengths it kept while adding. It
-writes the same segment Whoosh would (tests/test_segmentwriter.py compares the files), and
+writes the same segment Whoosh would, given the same stored column (STORED_COLUMN below;
+tests/test_segmentwriter.py compares the files), and
 commits, cancels, locks and cleans up exactly as SegmentWriter does: only the pool and the
 final flush are replaced.
 """
