@@ -161,7 +161,27 @@ class Whoosh:
         return [self.passages[hit["pos"]] for hit in hits]
 
 
-PEERS = {peer.name: peer for peer in (RankBM25, RankBM25Stemmed, BM25S, Tantivy, Whoosh)}
+class Lucene:
+    """Lucene BM25 through pyserini (benchmarks/lucene.py), in a temporary folder; when it can run here."""
+
+    name = "lucene"
+
+    def build(self, passages: Sequence[Passage]) -> None:
+        import tempfile
+
+        from . import lucene
+
+        self.passages = list(passages)
+        self._folder = tempfile.TemporaryDirectory(prefix="lucene-peer-")
+        lucene.build(((str(pos), text, str(pos)) for pos, (text, _) in enumerate(self.passages)),
+                     Path(self._folder.name))
+        self.searcher = lucene.Searcher(Path(self._folder.name))
+
+    def search(self, question: str, k: int) -> list[Passage]:
+        return [self.passages[int(pos)] for pos in self.searcher.search(question, k)]
+
+
+PEERS = {peer.name: peer for peer in (RankBM25, RankBM25Stemmed, BM25S, Tantivy, Whoosh, Lucene)}
 
 
 def first_best_sentence(question: str, passage: str) -> str:
@@ -196,7 +216,17 @@ def run_peers(squad_path: Path | str = DEFAULT_SQUAD, ks: Sequence[int] = DEFAUL
     unknown = set(names or ()) - set(PEERS)
     if unknown:
         raise ValueError(f"unknown peers {sorted(unknown)}; choose from {sorted(PEERS)}")
-    return [run_peer(PEERS[name](), passages, questions, ks, progress) for name in (names or PEERS)]
+    return [run_peer(PEERS[name](), passages, questions, ks, progress) for name in (names or default_peers())]
+
+
+def default_peers() -> list[str]:
+    """Every peer, but Lucene only where it can run (it needs Java 21+ and pyserini)."""
+    from . import lucene
+
+    why = lucene.available()
+    if why:
+        print(f"lucene left out: {why}", file=sys.stderr)
+    return [name for name in PEERS if name != Lucene.name or not why]
 
 
 def plot_recall(reports: Sequence[Report], path: Path | str, max_k: int = 20,

@@ -45,7 +45,10 @@ def table(results: list[dict], ours_name: str) -> str:
 
 
 def plot_p50(results: list[dict], path: Path) -> Path | None:
-    """Log-log p50 latency against corpus size, one line per system; None without matplotlib."""
+    """Log-log p50 latency against corpus size, one line per system; None without matplotlib
+    or without a p50 to plot."""
+    if not any("p50_ms" in r for r in results):
+        return None
     try:
         import matplotlib
 

@@ -126,4 +126,25 @@ class Tantivy:
         return [self._searcher.doc(addr)["text"][0] for _, addr in hits]
 
 
-PEERS = {cls.name: cls for cls in (PlainWhoosh, BM25S, Tantivy)}
+class Lucene:
+    """Lucene BM25 through pyserini (benchmarks/lucene.py): title and text searched as one field."""
+
+    name = "lucene"
+
+    def build(self, records: list[dict], index_dir: Path) -> None:
+        from . import lucene
+
+        docs = ((r["id"], f"{r['title']}\n{r['text']}", r["text"]) for r in records)
+        self.child_peak_rss_mb = lucene.build(docs, index_dir)  # the Java indexer's own memory
+
+    def open(self, index_dir: Path) -> "Lucene":
+        from . import lucene
+
+        self._searcher = lucene.Searcher(index_dir)
+        return self
+
+    def ask(self, question: str, k: int = 10) -> list[str]:
+        return self._searcher.search(question, k)
+
+
+PEERS = {cls.name: cls for cls in (PlainWhoosh, BM25S, Tantivy, Lucene)}
