@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from search import manifest
+from search import builds, manifest
 from search.corpus import load_corpus
 from search.engine import Engine
 from search.errors import IndexMissing, IndexStale
@@ -113,3 +113,14 @@ def test_documents_are_kept_whole_by_id(tmp_path, bundled_corpus, bundled_index)
     assert doc.title == hit.citation.title and doc.date == hit.citation.date
     assert engine.document("../../etc/passwd") is None and engine.document("nope") is None
     engine.close()
+
+
+@pytest.mark.parametrize("content, name", [
+    (b"b-20261121.1\n", "b-20261121.1"), (b"  b1  \n\n", "b1"), (b"a" * 100, "a" * 100),
+    (b"a" * 101, None), (b"../b1", None), (b"b 1", None), (b"", None), (b"\xff\xfe", None),
+    (b"b1" + b" " * 2000, None),  # more than a plain name and its whitespace: not ours
+], ids=lambda value: repr(value)[:24])
+def test_current_names_only_a_plain_build_name(tmp_path, content, name):
+    assert builds.current_name(tmp_path) is None  # no CURRENT at all
+    (tmp_path / builds.CURRENT).write_bytes(content)
+    assert builds.current_name(tmp_path) == name
