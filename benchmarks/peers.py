@@ -270,6 +270,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     ks = sorted(set(args.ks) | ({20} if args.plot else set()))  # the plot needs the curve up to 20
     reports = [] if args.no_engine else [_engine_report(args.squad, ks, args.limit)]
+    if args.peers and Lucene.name in args.peers:
+        from . import lucene
+
+        if lucene.available():
+            parser.error(f"lucene cannot run here: {lucene.available()}")
     reports += run_peers(args.squad, ks, args.peers, args.limit)
     if args.json:
         print(json.dumps([r.to_dict() for r in reports], indent=2))

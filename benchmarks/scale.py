@@ -182,10 +182,12 @@ def main(argv: list[str] | None = None) -> None:
 
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
-    if args.systems == parser.get_default("systems"):
+    if "lucene" in systems:
         from . import lucene
 
         why = lucene.available()
+        if why and args.systems != parser.get_default("systems"):
+            parser.error(f"lucene cannot run here: {why}")
         if why:
             print(f"lucene left out: {why}", file=sys.stderr)
             systems.remove("lucene")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import lucene, scale, scale_peers
+from benchmarks import lucene, peers, scale, scale_peers
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,3 +53,13 @@ def test_lucene_finds_the_passage_and_takes_any_question(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [records[0]["text"], "True"]
+
+
+@pytest.mark.parametrize("module, args", [(scale, ["--sizes", "10", "--systems", "lucene"]),
+                                          (peers, ["--peers", "lucene", "--no-engine"])])
+def test_asked_for_by_name_where_it_cannot_run_it_is_a_clear_error(monkeypatch, module, args, capsys):
+    monkeypatch.setattr(lucene, "available", lambda: "no Java 21+ found")
+    with pytest.raises(SystemExit) as stopped:
+        module.main(args)
+    assert stopped.value.code == 2
+    assert "lucene cannot run here: no Java 21+ found" in capsys.readouterr().err
