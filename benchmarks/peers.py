@@ -273,8 +273,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.peers and Lucene.name in args.peers:
         from . import lucene
 
-        if lucene.available():
-            parser.error(f"lucene cannot run here: {lucene.available()}")
+        why = lucene.available()
+        if why:
+            parser.error(f"lucene cannot run here: {why}")
     reports += run_peers(args.squad, ks, args.peers, args.limit)
     if args.json:
         print(json.dumps([r.to_dict() for r in reports], indent=2))
