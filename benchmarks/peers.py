@@ -269,13 +269,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-engine", action="store_true", help="peers only, without our engine")
     args = parser.parse_args(argv)
     ks = sorted(set(args.ks) | ({20} if args.plot else set()))  # the plot needs the curve up to 20
-    reports = [] if args.no_engine else [_engine_report(args.squad, ks, args.limit)]
-    if args.peers and Lucene.name in args.peers:
+    if args.peers and Lucene.name in args.peers:  # said before the engine's minute of work
         from . import lucene
 
         why = lucene.available()
         if why:
             parser.error(f"lucene cannot run here: {why}")
+    reports = [] if args.no_engine else [_engine_report(args.squad, ks, args.limit)]
     reports += run_peers(args.squad, ks, args.peers, args.limit)
     if args.json:
         print(json.dumps([r.to_dict() for r in reports], indent=2))

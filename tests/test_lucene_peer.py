@@ -56,7 +56,7 @@ def test_lucene_finds_the_passage_and_takes_any_question(tmp_path):
 
 
 @pytest.mark.parametrize("module, args", [(scale, ["--sizes", "10", "--systems", "lucene"]),
-                                          (peers, ["--peers", "lucene", "--no-engine"])])
+                                          (peers, ["--peers", "lucene"])])
 def test_asked_for_by_name_where_it_cannot_run_it_is_a_clear_error(monkeypatch, module, args, capsys):
     monkeypatch.setattr(lucene, "available", lambda: "no Java 21+ found")
     with pytest.raises(SystemExit) as stopped:
