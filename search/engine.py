@@ -1,11 +1,12 @@
 """The one entry point the CLI, the web page and the JSON API share: Engine.ask()."""
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
 from . import filters as doc_filters
-from . import settings
+from . import semantic, settings
 from .answers import highlight, matched_spans
 from .confidence import answers_well
 from .errors import BadQuery
@@ -15,6 +16,8 @@ from .questions import read_question
 from .rerank import Candidate, rerank
 from .searcher import IndexHandle, RawHit
 from .spelling import suggest
+
+log = logging.getLogger(__name__)
 
 
 def _whole_number(value: object, low: int, high: int, message: str, code: str) -> int:
@@ -73,6 +76,7 @@ class Engine:
 
     def __init__(self, index_dir: Path | str | None = None):
         self.index = IndexHandle(index_dir if index_dir is not None else settings.default_index())
+        self._warned = False
 
     def ask(self, question: object, k: object = None, *, page: object = 1, doc=None,
             date_from: object = None, date_to: object = None) -> SearchResponse:
@@ -97,7 +101,8 @@ class Engine:
             depth = -(-(offset + k + 1) // block) * block
             raw = self.index.search(query.weighted_terms(), limit=depth, filter=doc_filters.to_whoosh(chosen),
                                     searcher=searcher)
-            q = read_question(query.question, {t: searcher.idf("text", t) for t in query.terms})
+            q = read_question(query.question, {t: searcher.idf("text", t) for t in query.terms},
+                              self._question_vector(query.question))
             cands = [_candidate(r) for r in raw]
             ranked = [hit for start in range(0, len(cands), block) for hit in rerank(q, cands[start:start + block])]
             answered = bool(ranked) and answers_well(q.weights, _terms(ranked[0][1]))
@@ -108,6 +113,23 @@ class Engine:
         return SearchResponse(query=query.question, took_ms=round(took, 2), results=tuple(hits), page=page,
                               k=k, has_more=has_more, answered=answered,
                               suggestion=None if answered else suggest(query.question, searcher.reader()), filters=chosen)
+
+    def _question_vector(self, question: str):
+        """The question's sentence-model vector when the live index stores passage vectors, else None.
+
+        An index with vectors asked where the model is missing is still answered, by the words
+        alone; the first such question logs why.
+        """
+        found = self.index.manifest
+        if found is None or found.semantic != semantic.MODEL_ID:
+            return None
+        try:
+            return semantic.shared().encode([question])[0]
+        except semantic.Unavailable as exc:
+            if not self._warned:
+                self._warned = True
+                log.warning("the index stores sentence-model vectors but %s: ranking by words alone", exc)
+            return None
 
     def _check_filters(self, doc, date_from, date_to) -> Filters:
         chosen = doc_filters.check_filters(doc, date_from, date_to)

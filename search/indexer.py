@@ -22,7 +22,7 @@ from typing import Callable, Iterator, Mapping
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
-from . import analysis, buildworkers, docstore, faults, manifest, settings, spelling
+from . import analysis, buildworkers, docstore, faults, manifest, semantic, settings, spelling
 from .builds import BUILDS, CURRENT, current_build  # noqa: F401  (re-exported: readers import them here)
 from .chunking import check_sizes
 from .corpus import fingerprint, load_corpus
@@ -51,6 +51,7 @@ def make_schema() -> Schema:
         end=STORED,
         sents=STORED,  # sentence spans relative to the passage
         sterms=STORED,  # each sentence's analyzed terms, space-joined (re-ranking reads them)
+        vec=STORED,  # the passage's sentence-model vector, when the index has them (search/semantic.py)
         spell=TEXT(analyzer=spelling.make_spelling_analyzer(), phrase=False),  # surface words for "did you mean"
     )
 
@@ -66,13 +67,13 @@ class BuildReport:
 
 
 def new_manifest(files: Mapping[str, str], documents: int, passages: int, generation: int,
-                 excluded: Mapping[str, str], seconds: float = 0.0) -> manifest.Manifest:
+                 excluded: Mapping[str, str], seconds: float = 0.0, semantic_model: str = "") -> manifest.Manifest:
     return manifest.Manifest(
         schema_version=manifest.SCHEMA_VERSION, analyzer=analysis.ANALYZER_NAME,
         analyzer_version=analysis.ANALYZER_VERSION, passage_words=settings.get("passage_words"),
         passage_max_words=settings.get("passage_max_words"), corpus_fingerprint=fingerprint(dict(files)),
         documents=documents, passages=passages, built_at=time.time(), build_seconds=round(seconds, 3),
-        files=dict(files), generation=generation, excluded=dict(excluded))
+        files=dict(files), generation=generation, excluded=dict(excluded), semantic=semantic_model)
 
 
 def build_index(documents: list[Document], index_dir: Path | str, *, files: dict[str, str] | None = None,
@@ -96,6 +97,7 @@ def _build(documents, index_dir, files, origins, excluded, progress, workers=Non
     build = index_dir / BUILDS / name
     build.mkdir(parents=True)
     passages, kept, problems = 0, [], []
+    encoder = semantic.for_new_index()  # loaded before the workers fork, so they share it
     try:
         schema = make_schema()
         ix = whoosh_index.create_in(str(build), schema)
@@ -111,10 +113,10 @@ def _build(documents, index_dir, files, origins, excluded, progress, workers=Non
                     progress(number + 1, w.docnum)
 
             if workers > 0 and len(entries) > buildworkers.BATCH:
-                _add_from_workers(w, schema, entries, workers, taken)
+                _add_from_workers(w, schema, entries, workers, taken, encoder)
             else:
                 for number, entry in enumerate(entries):
-                    cuts, skipped = cut_with_postings(schema, *entry)
+                    cuts, skipped = cut_with_postings(schema, *entry, encoder)
                     for f, analysed in cuts:
                         w.add_prepared(f, analysed)
                     taken(number, skipped)
@@ -125,7 +127,8 @@ def _build(documents, index_dir, files, origins, excluded, progress, workers=Non
         docstore.put(build, kept)
         faults.reached("build:stored")
         seconds = time.perf_counter() - started
-        manifest.write(build, new_manifest(files, len(kept), passages, generation, excluded, seconds))
+        manifest.write(build, new_manifest(files, len(kept), passages, generation, excluded, seconds,
+                                           semantic.MODEL_ID if encoder is not None else ""))
         faults.reached("build:described")
         _swap_in(index_dir, name)
         faults.reached("build:swapped")
@@ -149,11 +152,11 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _add_from_workers(w: PreparedWriter, schema: Schema, entries: list, workers: int, taken) -> None:
+def _add_from_workers(w: PreparedWriter, schema: Schema, entries: list, workers: int, taken, encoder) -> None:
     """Cut and analyse entries in worker processes, adding their passages to w in order."""
     docmaps: list[list[int]] = [[] for _ in range(workers)]  # each worker's passages' numbers in w
     number = 0
-    with buildworkers.Workers(entries, partial(PassageWorker, schema, w.tempdir, w.codec), workers) as pool:
+    with buildworkers.Workers(entries, partial(PassageWorker, schema, w.tempdir, w.codec, encoder), workers) as pool:
         for index, payload in pool.results():
             for why, passages in payload:
                 for fields, lengths in passages:

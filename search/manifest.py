@@ -34,6 +34,7 @@ class Manifest:
     files: dict[str, str] = field(default_factory=dict)  # relative path -> sha256
     generation: int = 0  # the Whoosh generation this manifest describes
     excluded: dict[str, str] = field(default_factory=dict)  # doc id taken out by `remove` -> its file
+    semantic: str = ""  # the sentence model whose vectors the passages store (search/semantic.py), or ""
 
     def incompatibility(self) -> str | None:
         """Why this index cannot be read by this version of the engine, or None."""

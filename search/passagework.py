@@ -7,7 +7,7 @@ from typing import Iterable, Iterator
 from whoosh.fields import Schema
 from whoosh.filedb.filestore import FileStorage
 
-from . import analysis, docstore, postings, settings
+from . import analysis, docstore, postings, semantic, settings
 from .blockencoder import encode_share
 from .chunking import chunk_document
 from .models import Document
@@ -21,23 +21,40 @@ Words = list[tuple[str, int, int]]  # analysis.words() of a text
 Stems = list  # postings.stems_of() of those words
 
 
-def _passages(doc: Document, origin: str) -> Iterator[tuple[dict, Words, Stems]]:
-    """Each passage's Whoosh fields, with the words of its text (analysis.words) and their stems."""
+def _passages(doc: Document, origin: str, encoder=None) -> Iterator[tuple[dict, Words, Stems]]:
+    """Each passage's Whoosh fields, with the words of its text (analysis.words) and their stems.
+
+    With an encoder (search/semantic.py), each passage also stores the vectors of its sentences ("vec").
+    """
     target, max_words = settings.get("passage_words"), settings.get("passage_max_words")
     rev = docstore.revision(doc)
-    for p in chunk_document(doc, target, max_words):
+    passages = chunk_document(doc, target, max_words)
+    vectors = _sentence_vectors(encoder, passages) if encoder is not None else None
+    for n, p in enumerate(passages):
         words = analysis.words(p.text)
         stems = postings.stems_of([w for w, _, _ in words])
-        yield (dict(pid=p.passage_id, doc_id=doc.doc_id, file=origin, rev=rev, number=p.number,
-                    title=doc.title, text=p.text, source=doc.source, url=doc.url, date=doc.date or "",
-                    start=p.start, end=p.end, sents=[list(span) for span in p.sentences],
-                    sterms=sentence_terms(p.text, words, p.sentences, stems), spell=f"{doc.title}\n{p.text}"),
-               words, stems)
+        fields = dict(pid=p.passage_id, doc_id=doc.doc_id, file=origin, rev=rev, number=p.number,
+                      title=doc.title, text=p.text, source=doc.source, url=doc.url, date=doc.date or "",
+                      start=p.start, end=p.end, sents=[list(span) for span in p.sentences],
+                      sterms=sentence_terms(p.text, words, p.sentences, stems), spell=f"{doc.title}\n{p.text}")
+        if vectors is not None:
+            fields["vec"] = semantic.to_stored(vectors[n])
+        yield fields, words, stems
 
 
-def passage_fields(doc: Document, origin: str) -> Iterator[dict]:
+def _sentence_vectors(encoder, passages) -> list:
+    """Each passage's sentence vectors (one row per sentence), encoded in one call per document."""
+    texts = [p.text[a:b] for p in passages for a, b in p.sentences]
+    rows, out, at = encoder.encode(texts), [], 0
+    for p in passages:
+        out.append(rows[at:at + len(p.sentences)])
+        at += len(p.sentences)
+    return out
+
+
+def passage_fields(doc: Document, origin: str, encoder=None) -> Iterator[dict]:
     """The Whoosh fields of each passage of doc, which came from corpus file `origin`."""
-    return (fields for fields, _, _ in _passages(doc, origin))
+    return (fields for fields, _, _ in _passages(doc, origin, encoder))
 
 
 def sentence_terms(text: str, words: Words, sentences, stems: Stems | None = None) -> list[str]:
@@ -78,7 +95,7 @@ def _problem(doc: Document, origin: str, exc: Exception) -> str:
             f"({type(exc).__name__}), skipped")
 
 
-def cut(documents: Iterable[tuple[Document, str]]) -> tuple[list[tuple[Document, list[dict]]], list[str]]:
+def cut(documents: Iterable[tuple[Document, str]], encoder=None) -> tuple[list[tuple[Document, list[dict]]], list[str]]:
     """Each (document, its file) with its passages' fields; one that cannot be cut is reported, not fatal.
 
     Sentence splitting runs regular expressions under NLTK's time limit; a hostile document
@@ -87,16 +104,17 @@ def cut(documents: Iterable[tuple[Document, str]]) -> tuple[list[tuple[Document,
     kept, problems = [], []
     for doc, origin in documents:
         try:
-            kept.append((doc, list(passage_fields(doc, origin))))
+            kept.append((doc, list(passage_fields(doc, origin, encoder))))
         except Exception as exc:
             problems.append(_problem(doc, origin, exc))
     return kept, problems
 
 
-def cut_with_postings(schema: Schema, doc: Document, origin: str) -> tuple[list[tuple[dict, dict]], str | None]:
+def cut_with_postings(schema: Schema, doc: Document, origin: str,
+                      encoder=None) -> tuple[list[tuple[dict, dict]], str | None]:
     """(each passage's fields and postings, None), or ([], why) for a document cut() would skip."""
     try:
-        passages = list(_passages(doc, origin))
+        passages = list(_passages(doc, origin, encoder))
     except Exception as exc:
         return [], _problem(doc, origin, exc)
     return _with_postings(schema, doc, passages), None
@@ -109,8 +127,8 @@ class PassageWorker:
     index's when it adopts the runs.
     """
 
-    def __init__(self, schema: Schema, tempdir: str, codec, index: int):
-        self._schema, self._codec, self._index = schema, codec, index
+    def __init__(self, schema: Schema, tempdir: str, codec, encoder, index: int):
+        self._schema, self._codec, self._index, self._encoder = schema, codec, index, encoder
         self._store = FileStorage(tempdir)
         self._pool = TermPool(self._store, WORKER_POOL_POSTINGS, prefix=f"worker{index}-")
         self._passages = 0
@@ -119,7 +137,7 @@ class PassageWorker:
         """Per entry: (why it was skipped or None, [(passage fields, scorable field lengths)])."""
         out = []
         for entry in entries:
-            passages, problem = cut_with_postings(self._schema, *entry)
+            passages, problem = cut_with_postings(self._schema, *entry, self._encoder)
             done = []
             for f, analysed in passages:
                 indexed, lengths = field_postings(self._schema, f, analysed)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Mapping
 
@@ -52,6 +52,7 @@ class Question:
     words: frozenset[str]  # lowercased content words, unstemmed
     kind: str
     word_source: str  # the source of word_pattern
+    vector: object = field(default=None, compare=False)  # the sentence model's unit vector of the text (search/semantic.py), or None
 
     @cached_property
     def word_pattern(self) -> re.Pattern:
@@ -68,10 +69,10 @@ class Question:
         return sum(self.weights.values()) or 1.0
 
 
-def read_question(text: str, weights: Mapping[str, float]) -> Question:
+def read_question(text: str, weights: Mapping[str, float], vector=None) -> Question:
     content = [w for w, _, _ in words(text) if w not in STOP_WORDS and w not in QUESTION_WORDS]
     stems = [stem(w) for w in content]
     alternatives = "|".join(sorted(map(re.escape, set(content)), key=len, reverse=True)) or "(?!)"
     return Question(text=text, weights=dict(weights), bigrams=frozenset(zip(stems, stems[1:])),
                     words=frozenset(content), kind=answer_kind(text),
-                    word_source=f"{BEFORE_WORD}(?:{alternatives}){AFTER_WORD}")
+                    word_source=f"{BEFORE_WORD}(?:{alternatives}){AFTER_WORD}", vector=vector)

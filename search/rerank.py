@@ -13,6 +13,7 @@ from typing import Sequence
 
 from .questions import Question, offers_kind
 from .scan import whole_words
+from .semantic import similarities
 
 WINDOW = 12  # terms in the proximity window
 
@@ -43,6 +44,8 @@ WEIGHTS = {
     "doc_best": 2.0,  # best first-stage score in the passage's document, relative
     "kind": 0.5,  # best sentence offers the kind of answer asked for (number, date, name)
     "density": 0.1,  # best sentence coverage, discounted for long sentences
+    "semantic": 2.0,  # cosine of question and passage (mean of its sentences) in the sentence model
+    "semantic_sentence": 8.0,  # the same for its closest sentence (both 0 without vectors)
 }
 FEATURES = tuple(WEIGHTS)
 
@@ -131,6 +134,7 @@ def features(q: Question, cand: Candidate, top: float, doc_best: dict) -> tuple[
     # Most sentences hold no question term: their weight is 0.0, with nothing to sum.
     covers = [_weigh(q, h) if h else 0.0 for h in hits]
     best, offers = _choose(q, cand, covers)
+    meaning = similarities(q.vector, cand.fields.get("vec"))
     values = {
         "bm25": cand.score / top,
         "coverage": _weigh(q, set().union(*hits)),
@@ -142,6 +146,8 @@ def features(q: Question, cand: Candidate, top: float, doc_best: dict) -> tuple[
         "doc_best": doc_best[cand.doc_id] / top,
         "kind": float(offers),
         "density": max((c * min(1.0, 8 / (len(st) or 1)) for c, st in zip(covers, sent_terms) if c), default=0.0),
+        "semantic": meaning[0],
+        "semantic_sentence": meaning[1],
     }
     return tuple(values[name] for name in FEATURES), best
 

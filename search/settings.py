@@ -34,6 +34,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("bm25_b", 0.5, "BM25F length normalization of the first stage"),
     Setting("rerank_depth", 30, "first-stage candidates the re-ranker orders together; deeper pages "
                                 "take the next blocks"),
+    Setting("semantic", "auto", "new indexes store each passage's sentence-model vector, and questions are "
+                            "re-ranked with it: auto (when the model is installed), on, off",
+            "QA_SEARCH_SEMANTIC"),
     Setting("max_file_bytes", 20_000_000, "corpus files larger than this are skipped"),
     Setting("max_document_chars", 1_000_000, "documents with longer text are skipped"),
     Setting("max_word_chars", 500, "longer runs of non-space characters are cut to this length at ingest"),

@@ -22,7 +22,7 @@ from typing import Iterable
 
 from whoosh.index import LockError
 
-from . import docstore, faults, manifest, settings
+from . import docstore, faults, manifest, semantic, settings
 from .builds import BUILDS, current_build, leftovers, open_whoosh
 from .corpus import FileRead, documents_of
 from .errors import BadQuery, IndexBusy, IndexMissing, IndexStale
@@ -159,6 +159,20 @@ def _plan(searcher, change: Change, found: manifest.Manifest) -> _Plan:
     return _Plan(tuple(documents), old, old_passages, excluded, tuple(problems), tuple(warnings))
 
 
+def _encoder_for(found: manifest.Manifest, index_dir: Path):
+    """The encoder new passages need to match the index's: None for an index without vectors."""
+    if not found.semantic:
+        return None
+    if found.semantic != semantic.MODEL_ID:
+        raise IndexStale(f"the index in {index_dir} holds vectors of {found.semantic}, this engine makes "
+                         f"{semantic.MODEL_ID}: rebuild it with `qa-search index --rebuild --index {index_dir}`")
+    try:
+        return semantic.shared()
+    except semantic.Unavailable as exc:
+        raise IndexStale(f"the index in {index_dir} stores sentence-model vectors, and {exc}; or rebuild it "
+                         f"without them: QA_SEARCH_SEMANTIC=off qa-search index --rebuild --index {index_dir}") from None
+
+
 def apply(index_dir: Path, change: Change) -> UpdateReport:
     """Make one change to the live build as one commit. The caller holds the writer lock."""
     started = time.perf_counter()
@@ -174,7 +188,7 @@ def apply(index_dir: Path, change: Change) -> UpdateReport:
         passages_before = s.doc_count()
     files = {rel: sha for rel, sha in found.files.items() if rel not in change.dropped_files}
     files.update((r.rel, r.sha256) for r in change.reads)
-    cuts, uncut = cut(plan.documents)
+    cuts, uncut = cut(plan.documents, _encoder_for(found, index_dir))
     new_ids = {doc.doc_id for doc, _ in cuts}
     fields = [f for _, doc_fields in cuts for f in doc_fields]
     report = UpdateReport(
@@ -189,7 +203,8 @@ def apply(index_dir: Path, change: Change) -> UpdateReport:
     if files == found.files and plan.excluded == found.excluded and not report.replaced and \
             not report.added and not report.removed:
         return _done(report, found, started)  # nothing to commit
-    after = new_manifest(files, report.documents, report.passages, ix.latest_generation() + 1, plan.excluded)
+    after = new_manifest(files, report.documents, report.passages, ix.latest_generation() + 1, plan.excluded,
+                         semantic_model=found.semantic)
     pending = manifest.Pending(after, tuple(sorted(set(plan.old) | new_ids)))
     manifest.write_pending(build, pending)
     faults.reached("update:recorded")

@@ -1,6 +1,7 @@
 """Shared fixtures: one real index of the bundled corpus per session, the real app, a client."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,11 @@ import pytest
 from search.engine import Engine
 from search.indexer import index_corpus
 from web import create_app
+
+# Indexes built by tests hold no sentence-model vectors unless a test asks for them (encoding
+# costs tens of milliseconds a passage); tests/test_semantic.py turns them on. Child processes
+# (the CLI and server tests) inherit this. QA_SEARCH_SEMANTIC=auto runs the whole suite with them.
+os.environ.setdefault("QA_SEARCH_SEMANTIC", "off")
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "corpus"
