@@ -203,6 +203,9 @@ def for_new_index() -> Encoder | None:
     auto: when the model is installed; on: always (Unavailable when it is not); off: never.
     """
     choice = str(settings.get("semantic")).lower()
+    if choice not in ("auto", "on", "off"):
+        raise SearchError(f"the semantic setting (QA_SEARCH_SEMANTIC) must be auto, on or off, not {choice!r}",
+                          code="bad_setting")
     if choice == "off":
         return None
     if choice == "on":

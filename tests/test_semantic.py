@@ -189,3 +189,12 @@ def test_an_index_with_vectors_still_answers_where_the_model_is_missing(tmp_path
     outside = make_corpus(tmp_path / "new", {"moon.txt": "Moon\n\nThe crew walked on the moon.\n"})
     with pytest.raises(IndexStale, match="QA_SEARCH_SEMANTIC=off"):
         add(corpus, tmp_path / "index", [outside / "moon.txt"])
+
+
+def test_an_unknown_semantic_setting_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("QA_SEARCH_SEMANTIC", "yes")
+    corpus = make_corpus(tmp_path / "corpus", CORPUS)
+    code = main(["index", "--corpus", str(corpus), "--index", str(tmp_path / "index")])
+    err = capsys.readouterr().err
+    assert code != 0 and "must be auto, on or off" in err and "Traceback" not in err
+    assert current_build(tmp_path / "index") is None
