@@ -9,7 +9,7 @@ from . import filters as doc_filters
 from . import semantic, settings
 from .answers import highlight, matched_spans
 from .confidence import answers_well
-from .errors import BadQuery
+from .errors import BadQuery, SearchError
 from .models import Answer, Citation, Document, Filters, Hit, SearchResponse, Source
 from .query import plan
 from .questions import read_question
@@ -130,6 +130,15 @@ class Engine:
                 self._warned = True
                 log.warning("the index stores sentence-model vectors but %s: ranking by words alone", exc)
             return None
+
+    def warm(self) -> None:
+        """Open the live index, and load the sentence model when it stores vectors, so that the
+        first question does not wait for them. Never raises: a problem shows at that question."""
+        try:
+            self.index.searcher()
+            self._question_vector("")
+        except SearchError as exc:
+            log.warning("not warmed up: %s", exc)
 
     def _check_filters(self, doc, date_from, date_to) -> Filters:
         chosen = doc_filters.check_filters(doc, date_from, date_to)

@@ -23,6 +23,7 @@ import numpy as np
 from whoosh.reading import IndexReader
 
 Term = tuple[str, "str | bytes", float]  # (fieldname, text, query boost)
+PROBE = 100  # top_k() probes with a postings list of at least this many documents
 
 
 @dataclass
@@ -44,9 +45,17 @@ def whoosh_idf(doc_count_all: int, doc_frequency: int) -> float:
     return math.log(doc_count_all / (doc_frequency + 1)) + 1
 
 
-def top_k(scores: np.ndarray, k: int) -> list[tuple[float, int]]:
-    """(score, docnum) of the k best positive scores: score descending, then docnum ascending."""
-    candidates = np.flatnonzero(scores > 0)
+def top_k(scores: np.ndarray, k: int, probe: np.ndarray | None = None) -> list[tuple[float, int]]:
+    """(score, docnum) of the k best positive scores: score descending, then docnum ascending.
+
+    `probe`, some distinct docnums (any will do), only saves time: the k-th best of their
+    scores is at most the k-th best of all, so only documents scoring at least that are sorted.
+    """
+    floor = 0.0
+    if probe is not None and len(probe) >= k:
+        probed = scores[probe]
+        floor = np.partition(probed, len(probed) - k)[len(probed) - k]  # their k-th best
+    candidates = np.flatnonzero(scores >= floor) if floor > 0 else np.flatnonzero(scores > 0)
     if len(candidates) > k:
         cut = np.argpartition(-scores[candidates], k - 1)[:k]
         # Keep every document tied with the k-th so ties break by docnum, as Whoosh's collector does.
@@ -182,6 +191,11 @@ class FastScorer:
 
     def scores(self, reader: IndexReader, terms: list[Term]) -> np.ndarray:
         """Dense BM25F score per global docnum (0 where nothing matched or deleted)."""
+        return self._scored(reader, terms)[0]
+
+    def _scored(self, reader: IndexReader, terms: list[Term]) -> tuple[np.ndarray, np.ndarray | None]:
+        """scores(), and the docnums of the shortest postings list of at least PROBE documents
+        (for top_k() to probe), or None."""
         if not isinstance(reader, IndexReader):  # a Searcher: score its reader
             reader = reader.reader()
         total = reader.doc_count_all()
@@ -203,10 +217,11 @@ class FastScorer:
                 parts_scores.append(contrib)
         if len(self._segments) > len(leaves):
             self.forget({key for _, _, key in leaves})
+        probe = min((ids for ids in parts_ids if len(ids) >= PROBE), key=len, default=None)
         if not parts_ids:
-            return np.zeros(total)
+            return np.zeros(total), None
         return np.bincount(np.concatenate(parts_ids), weights=np.concatenate(parts_scores),
-                           minlength=total)
+                           minlength=total), probe
 
     def search(self, reader: IndexReader, terms: list[Term], k: int = 10,
                allowed: np.ndarray | None = None) -> list[tuple[float, int]]:
@@ -214,10 +229,10 @@ class FastScorer:
         `allowed`, a boolean array by docnum, keeps only those documents (a filter)."""
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
-        scores = self.scores(reader, terms)
+        scores, probe = self._scored(reader, terms)
         if allowed is not None:
-            scores = np.where(allowed[: len(scores)], scores, 0.0)
-        return top_k(scores, k)
+            return top_k(np.where(allowed[: len(scores)], scores, 0.0), k)
+        return top_k(scores, k, probe)
 
     def _prepare_terms(self, reader: IndexReader, leaves: list, terms: list[Term], total: int):
         """(fieldname, bytes, idf, avgfl, boost, frequency in each leaf) per term; unknown fields

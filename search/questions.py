@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from math import fsum
 from typing import Mapping
 
 from .analysis import STOP_WORDS, stem, words
@@ -67,6 +68,29 @@ class Question:
     @cached_property
     def total(self) -> float:
         return sum(self.weights.values()) or 1.0
+
+    @cached_property
+    def term_bits(self) -> dict[str, int]:
+        """A bit for each weighted term, so that a set of them is an int (for the re-ranker)."""
+        return {term: 1 << n for n, term in enumerate(self.weights)}
+
+    @cached_property
+    def _bit_weights(self) -> dict[int, float]:
+        return {0: 0.0}
+
+    def weigh_bits(self, bits: int) -> float:
+        """The weighted share of the terms whose bits are set: exactly rerank._weigh() of them
+        (an exact sum, so neither the order of the terms nor the process can change it)."""
+        found = self._bit_weights.get(bits)
+        if found is None:
+            values = [w for w, b in zip(self.weights.values(), self.term_bits.values()) if bits & b]
+            found = self._bit_weights[bits] = fsum(values) / self.total
+        return found
+
+    @cached_property
+    def bigrams_weighted(self) -> bool:
+        """Are both terms of every bigram weighted terms (so found among the term bits)?"""
+        return all(a in self.weights and b in self.weights for a, b in self.bigrams)
 
 
 def read_question(text: str, weights: Mapping[str, float], vector=None) -> Question:

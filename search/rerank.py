@@ -7,7 +7,7 @@ with `benchmarks/tune_rerank.py`; the README's Quality section records what each
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import chain, compress
+from itertools import accumulate, chain, compress, repeat
 from math import fsum
 from typing import Sequence
 
@@ -107,41 +107,61 @@ def _exact(q: Question, text: str) -> float:
     return len(q.words & found) / len(q.words)
 
 
+def _found(q: Question, seq: list[str]) -> tuple[list[int], list[int]]:
+    """The positions in seq of the question's weighted terms, and each one's bit (Question.term_bits)."""
+    codes = list(map(q.term_bits.get, seq, repeat(0)))
+    where = list(compress(range(len(seq)), codes))
+    return where, [codes[p] for p in where]
+
+
 def _proximity(q: Question, seq: list[str]) -> float:
     """Best weighted coverage of any window of WINDOW consecutive passage terms."""
-    w = q.weights
-    inside_question = list(map(w.__contains__, seq))
-    where, found = list(compress(range(len(seq)), inside_question)), list(compress(seq, inside_question))
-    best, start = 0.0, 0
-    window, window_start = set(), -1
-    for end in range(len(found)):
+    return _best_window(q, *_found(q, seq))
+
+
+def _best_window(q: Question, where: list[int], bits: list[int]) -> float:
+    """_proximity() from the positions of the question's terms and their bits."""
+    best, start = 0, 0
+    window, window_start = 0, -1
+    for end in range(len(where)):
         while where[end] - where[start] >= WINDOW:
             start += 1
-        if start == window_start and found[end] in window:
+        if start == window_start and window & bits[end]:
             continue  # the last window's very set (a repeat adds nothing), so the same sum
-        window, window_start = set(found[start:end + 1]), start
-        inside = fsum(map(w.__getitem__, window))
-        if inside > best:
-            best = inside
-    return best / q.total
+        window, window_start = 0, start
+        for b in bits[start:end + 1]:
+            window |= b
+        best = max(best, q.weigh_bits(window))
+    return float(best)
 
 
 def features(q: Question, cand: Candidate, top: float, doc_best: dict) -> tuple[tuple[float, ...], int]:
     """One value per name in FEATURES, in that order, and the best sentence's index."""
     sent_terms = cand.sentence_terms
     seq = list(chain.from_iterable(sent_terms))
-    hits = _sentence_hits(q, cand)
-    # Most sentences hold no question term: their weight is 0.0, with nothing to sum.
-    covers = [_weigh(q, h) if h else 0.0 for h in hits]
+    # Each question term is a bit; a set of them is an int, its weight memoised per question.
+    where, bits = _found(q, seq)
+    masks = [0] * len(sent_terms)
+    ends = list(accumulate(map(len, sent_terms)))
+    n = 0
+    for p, b in zip(where, bits):
+        while p >= ends[n]:
+            n += 1
+        masks[n] |= b
+    weigh = q.weigh_bits
+    covers = [weigh(m) if m else 0.0 for m in masks]
     best, offers = _choose(q, cand, covers)
     meaning = similarities(q.vector, cand.fields.get("vec"))
+    union = 0
+    for m in masks:
+        union |= m
     values = {
         "bm25": cand.score / top,
-        "coverage": _weigh(q, set().union(*hits)),
+        "coverage": weigh(union),
         "sentence": max(covers, default=0.0),
-        "two_sentences": max((_weigh(q, a | b) for a, b in zip(hits, hits[1:]) if a or b), default=0.0),
-        "proximity": _proximity(q, seq),
-        "bigrams": _bigrams(q, seq),
+        "two_sentences": max((weigh(a | b) for a, b in zip(masks, masks[1:]) if a or b), default=0.0),
+        "proximity": _best_window(q, where, bits),
+        "bigrams": _bigram_share(q, seq, where),
         "exact": _exact(q, cand.text),
         "doc_best": doc_best[cand.doc_id] / top,
         "kind": float(offers),
@@ -150,6 +170,16 @@ def features(q: Question, cand: Candidate, top: float, doc_best: dict) -> tuple[
         "semantic_sentence": meaning[1],
     }
     return tuple(values[name] for name in FEATURES), best
+
+
+def _bigram_share(q: Question, seq: list[str], where: list[int]) -> float:
+    """_bigrams() from the positions of the question's terms (a pair's terms are question terms)."""
+    if not q.bigrams:
+        return 0.0
+    if not q.bigrams_weighted:
+        return _bigrams(q, seq)
+    pairs = {(seq[a], seq[b]) for a, b in zip(where, where[1:]) if b == a + 1}
+    return len(q.bigrams & pairs) / len(q.bigrams)
 
 
 def feature_rows(q: Question, cands: list[Candidate]) -> list[tuple[tuple[float, ...], int]]:

@@ -21,7 +21,11 @@ class _Server(BaseApplication):
     def load(self):
         # Called in each worker (preload_app is off), so no index handle crosses a fork.
         from web import create_app
-        return create_app({"INDEX_DIR": str(self.index_dir)})
+        from web.engine_ext import get_engine
+        app = create_app({"INDEX_DIR": str(self.index_dir)})
+        with app.app_context():  # open the index and load the model before the first request
+            get_engine().warm()
+        return app
 
 
 def serve(index_dir: Path, host: str, port: int, workers: int) -> None:

@@ -5,12 +5,15 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, strategies as st
 from whoosh import index
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.query import Or, Term
 
 from search.analysis import make_analyzer, terms
+from search import fastscore
 from search.fastscore import FastScorer, segment_key, top_k
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -200,6 +203,23 @@ def test_top_k_breaks_ties_by_docnum():
     scores = np.array([0.0, 2.0, 1.0, 2.0, 1.0, 1.0])
     assert top_k(scores, 3) == [(2.0, 1), (2.0, 3), (1.0, 2)]
     assert top_k(np.zeros(4), 3) == []
+
+
+@given(st.lists(st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.0, 3.25]), min_size=1, max_size=60),
+       st.integers(min_value=1, max_value=12), st.data())
+def test_top_k_with_a_probe_is_top_k(values, k, data):
+    """A probe (any distinct docnums) only narrows what is sorted: the answer, ties included, stays."""
+    scores = np.array(values)
+    probe = np.array(data.draw(st.lists(st.integers(0, len(values) - 1), max_size=len(values), unique=True)),
+                     dtype=np.int64)
+    assert top_k(scores, k, probe) == top_k(scores, k)
+
+
+def test_search_probing_every_query_matches_whoosh(tmp_path, corpus, monkeypatch):
+    """With the probe taken from any postings list (PROBE of 1), ranking is still Whoosh's."""
+    passages, questions = corpus
+    monkeypatch.setattr(fastscore, "PROBE", 1)
+    check_all(build(tmp_path, passages, parts=2), questions, FastScorer())
 
 
 def test_engine_first_stage_matches_whooshs_searcher(engine):

@@ -1,4 +1,5 @@
 """The re-ranker's features and ordering, on small made-up candidates (pure functions)."""
+import dataclasses
 import json
 import os
 import subprocess
@@ -62,6 +63,40 @@ def test_proximity_is_the_best_window_of_consecutive_terms(seq):
     windows = [seq[i:i + WINDOW] for i in range(max(1, len(seq)))]
     best = max(_weigh(q, {t for t in window if t in q.weights}) for window in windows)
     assert _proximity(q, seq) == best
+
+
+def test_weigh_bits_is_weigh_of_the_same_terms():
+    q = question("alpha beta gamma delta", {"alpha": 0.1, "beta": 0.2, "gamma": 0.3, "delta": 0.7})
+    terms = list(q.weights)
+    for bits in range(1 << len(terms)):
+        chosen = {t for n, t in enumerate(terms) if bits >> n & 1}
+        assert q.weigh_bits(bits) == _weigh(q, chosen)
+
+
+_VOCABULARY = ["alpha", "beta", "gamma", "delta", "x", "y"]
+
+
+@given(st.lists(st.lists(st.sampled_from(_VOCABULARY), max_size=12), min_size=1, max_size=6),
+       st.lists(st.sampled_from(_VOCABULARY), min_size=1, max_size=6),
+       st.dictionaries(st.sampled_from(_VOCABULARY), st.sampled_from([0.1, 0.2, 0.3, 0.7, 1.3]), min_size=1))
+def test_term_features_are_their_plain_definitions(sentences, question_terms, weights):
+    """The re-ranker finds question terms by bits and positions; each feature must still be its
+    definition over sets of terms (bigram terms need not be weighted ones)."""
+    base = read_question("q", weights)
+    q = dataclasses.replace(base, bigrams=frozenset(zip(question_terms, question_terms[1:])))
+    text = " ".join(" ".join(s) + "." for s in sentences)
+    cand = Candidate(score=1.0, doc_id="d", text=text, sentences=tuple((0, 1) for _ in sentences),
+                     sentence_terms=sentences, fields={})
+    got = dict(zip(FEATURES, features(q, cand, 1.0, {"d": 1.0})[0]))
+    hits = [{t for t in s if t in q.weights} for s in sentences]
+    seq = [t for s in sentences for t in s]
+    assert got["coverage"] == _weigh(q, set().union(*hits))
+    assert got["sentence"] == max(_weigh(q, h) for h in hits)
+    assert got["two_sentences"] == max((_weigh(q, a | b) for a, b in zip(hits, hits[1:]) if a or b), default=0.0)
+    windows = [seq[i:i + WINDOW] for i in range(max(1, len(seq)))]
+    assert got["proximity"] == max(_weigh(q, {t for t in w if t in q.weights}) for w in windows)
+    found = q.bigrams & set(zip(seq, seq[1:]))
+    assert got["bigrams"] == (len(found) / len(q.bigrams) if q.bigrams else 0.0)
 
 
 def test_coverage_is_weighted_by_the_question_terms_weights():

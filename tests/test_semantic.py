@@ -14,7 +14,7 @@ from search import manifest, semantic
 from search.builds import current_build
 from search.cli import main
 from search.engine import Engine
-from search.errors import IndexStale
+from search.errors import IndexMissing, IndexStale
 from search.indexer import index_corpus
 from search.maintenance import add
 from search.questions import read_question
@@ -198,3 +198,24 @@ def test_an_unknown_semantic_setting_is_a_clear_error(tmp_path, monkeypatch, cap
     err = capsys.readouterr().err
     assert code != 0 and "must be auto, on or off" in err and "Traceback" not in err
     assert current_build(tmp_path / "index") is None
+
+
+@needs_model
+def test_warm_loads_the_model_for_an_index_with_vectors(tmp_path, semantic_on, monkeypatch):
+    """A served worker warms up before its first request: the model is loaded then, not during it."""
+    corpus = make_corpus(tmp_path / "corpus", CORPUS)
+    index_corpus(corpus, tmp_path / "index")
+    monkeypatch.setattr(semantic, "_loaded", None)  # as in a new worker
+    engine = Engine(tmp_path / "index")
+    engine.warm()
+    assert isinstance(semantic._loaded, semantic.Encoder)
+    engine.close()
+
+
+def test_warm_never_raises_and_the_question_still_gets_the_error(tmp_path, caplog):
+    engine = Engine(tmp_path / "no-index")
+    with caplog.at_level(logging.WARNING):
+        engine.warm()
+    assert "not warmed up" in caplog.text and "no index" in caplog.text
+    with pytest.raises(IndexMissing):
+        engine.ask("tomatoes")
