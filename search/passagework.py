@@ -132,6 +132,8 @@ class PassageWorker:
         self._store = FileStorage(tempdir)
         self._pool = TermPool(self._store, WORKER_POOL_POSTINGS, prefix=f"worker{index}-")
         self._passages = 0
+        if encoder is not None:
+            semantic.side_by_side()  # the other build worker encodes at the same time
 
     def work(self, entries: list[tuple[Document, str]]) -> list[tuple[str | None, list[tuple[dict, dict]]]]:
         """Per entry: (why it was skipped or None, [(passage fields, scorable field lengths)])."""

@@ -22,6 +22,8 @@ class _Server(BaseApplication):
         # Called in each worker (preload_app is off), so no index handle crosses a fork.
         from web import create_app
         from web.engine_ext import get_engine
+        from .semantic import side_by_side
+        side_by_side()  # every worker may encode a question at the same time
         app = create_app({"INDEX_DIR": str(self.index_dir)})
         with app.app_context():  # open the index and load the model before the first request
             get_engine().warm()

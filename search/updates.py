@@ -167,10 +167,12 @@ def _encoder_for(found: manifest.Manifest, index_dir: Path):
         raise IndexStale(f"the index in {index_dir} holds vectors of {found.semantic}, this engine makes "
                          f"{semantic.MODEL_ID}: rebuild it with `qa-search index --rebuild --index {index_dir}`")
     try:
-        return semantic.shared()
+        encoder = semantic.shared()
     except semantic.Unavailable as exc:
         raise IndexStale(f"the index in {index_dir} stores sentence-model vectors, and {exc}; or rebuild it "
                          f"without them: QA_SEARCH_SEMANTIC=off qa-search index --rebuild --index {index_dir}") from None
+    semantic.side_by_side()  # an update encodes a few passages, usually beside the served workers
+    return encoder
 
 
 def apply(index_dir: Path, change: Change) -> UpdateReport:

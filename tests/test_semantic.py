@@ -7,6 +7,7 @@ import math
 import zipfile
 
 import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
 import pytest
 from whoosh import index as whoosh_index
 
@@ -166,7 +167,9 @@ def test_added_articles_get_vectors_too(tmp_path, semantic_on):
     corpus = make_corpus(tmp_path / "corpus", CORPUS)
     index_corpus(corpus, tmp_path / "index")
     outside = make_corpus(tmp_path / "new", {"moon.txt": "Moon\n\nThe crew walked on the moon. Then they flew home.\n"})
+    threadpool_limits(limits=2, user_api="blas")
     add(corpus, tmp_path / "index", [outside / "moon.txt"])
+    assert _blas_threads() <= {1}  # an update encodes beside the served workers
     build = current_build(tmp_path / "index")
     assert manifest.read(build).semantic == semantic.MODEL_ID
     with whoosh_index.open_dir(str(build)).searcher() as s:
@@ -219,3 +222,28 @@ def test_warm_never_raises_and_the_question_still_gets_the_error(tmp_path, caplo
     assert "not warmed up" in caplog.text and "no index" in caplog.text
     with pytest.raises(IndexMissing):
         engine.ask("tomatoes")
+
+
+def _blas_threads() -> set[int]:
+    return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+
+def test_served_workers_and_encoding_build_workers_keep_blas_to_one_thread(tmp_path, monkeypatch):
+    """Processes that encode side by side would only fight with BLAS threads of their own; a
+    process alone (the CLI, an evaluation) keeps them all."""
+    from search.passagework import PassageWorker
+    from search.serve import _Server
+
+    if not _blas_threads():
+        pytest.skip("numpy here has no BLAS that threadpoolctl sees")
+    threadpool_limits(limits=2, user_api="blas")
+    PassageWorker(None, str(tmp_path), None, None, 0)  # words only: nothing to encode
+    assert _blas_threads() == {2}
+    PassageWorker(None, str(tmp_path), None, object(), 0)
+    assert _blas_threads() == {1}
+    threadpool_limits(limits=2, user_api="blas")
+    corpus = make_corpus(tmp_path / "corpus", CORPUS)
+    index_corpus(corpus, tmp_path / "index")
+    app = _Server(tmp_path / "index", {}).load()  # what each gunicorn worker runs
+    assert _blas_threads() == {1}
+    assert app.test_client().get("/api/search", query_string={"q": "tomatoes"}).status_code == 200
