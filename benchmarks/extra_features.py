@@ -45,6 +45,11 @@ def kind_tokens(kind, text, qwords):
     return found if kind == "date" else found - qwords
 
 
+def _sentence_hits(q, cand) -> list[frozenset[str]]:
+    """The question terms each sentence of the candidate holds."""
+    return [q.term_set.intersection(st) for st in cand.sentence_terms]
+
+
 def extra(rows):
     out = []
     for (text, idf, cands), _, _, _ in rows:
@@ -55,11 +60,11 @@ def extra(rows):
         ql = dataclasses.replace(q, weights=lw)
         per = []
         for c in cands:
-            hits = rerank._sentence_hits(ql, c)
+            hits = _sentence_hits(ql, c)
             covers = [rerank._weigh(ql, h) for h in hits]
             seq = [t for st in c.sentence_terms for t in st]
             row = [rerank._weigh(ql, set().union(*hits)), max(covers, default=0.0), rerank._proximity(ql, seq)]
-            gcovers = [rerank._weigh(q, h) for h in rerank._sentence_hits(q, c)]
+            gcovers = [rerank._weigh(q, h) for h in _sentence_hits(q, c)]
             spans = c.sentences or ((0, len(c.text)),)
             if not c.sentences:
                 gcovers = [0.0]

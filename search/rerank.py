@@ -50,12 +50,6 @@ WEIGHTS = {
 FEATURES = tuple(WEIGHTS)
 
 
-def _sentence_hits(q: Question, cand: Candidate) -> list[frozenset[str]]:
-    """The question terms each sentence holds (C-level set intersections)."""
-    within = q.term_set.intersection
-    return [within(st) for st in cand.sentence_terms]
-
-
 def _weigh(q: Question, hits) -> float:
     # fsum: exact, so a set's order (which varies with the process's string hashing) cannot
     # change the last bit and break a tie differently in another process.
@@ -66,7 +60,8 @@ def best_sentence(q: Question, cand: Candidate, covers: list[float] | None = Non
     """Index of the sentence that best answers: most weighted terms, then offering the asked
     kind of answer, and not itself a question. -1 when the passage has no sentences."""
     if covers is None:
-        covers = [_weigh(q, h) for h in _sentence_hits(q, cand)]
+        seq = list(chain.from_iterable(cand.sentence_terms))
+        covers = [q.weigh_bits(m) for m in _sentence_masks(cand.sentence_terms, *_found(q, seq))]
     return _choose(q, cand, covers)[0]
 
 
@@ -114,6 +109,18 @@ def _found(q: Question, seq: list[str]) -> tuple[list[int], list[int]]:
     return where, [codes[p] for p in where]
 
 
+def _sentence_masks(sent_terms: Sequence[Sequence[str]], where: list[int], bits: list[int]) -> list[int]:
+    """The bits of the question terms each sentence holds, from _found() of their chained terms."""
+    masks = [0] * len(sent_terms)
+    ends = list(accumulate(map(len, sent_terms)))
+    n = 0
+    for p, b in zip(where, bits):
+        while p >= ends[n]:
+            n += 1
+        masks[n] |= b
+    return masks
+
+
 def _proximity(q: Question, seq: list[str]) -> float:
     """Best weighted coverage of any window of WINDOW consecutive passage terms."""
     return _best_window(q, *_found(q, seq))
@@ -141,13 +148,7 @@ def features(q: Question, cand: Candidate, top: float, doc_best: dict) -> tuple[
     seq = list(chain.from_iterable(sent_terms))
     # Each question term is a bit; a set of them is an int, its weight memoised per question.
     where, bits = _found(q, seq)
-    masks = [0] * len(sent_terms)
-    ends = list(accumulate(map(len, sent_terms)))
-    n = 0
-    for p, b in zip(where, bits):
-        while p >= ends[n]:
-            n += 1
-        masks[n] |= b
+    masks = _sentence_masks(sent_terms, where, bits)
     weigh = q.weigh_bits
     covers = [weigh(m) if m else 0.0 for m in masks]
     best, offers = _choose(q, cand, covers)

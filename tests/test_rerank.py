@@ -12,7 +12,7 @@ from hypothesis import example, given, strategies as st
 
 from search.analysis import STOP_WORDS, stem, words
 from search.questions import read_question
-from search.rerank import FEATURES, WINDOW, Candidate, _proximity, _weigh, features, rerank
+from search.rerank import FEATURES, WINDOW, Candidate, _choose, _proximity, _weigh, best_sentence, features, rerank
 from search.sentences import sentence_spans
 
 ROOT = Path(__file__).parent.parent
@@ -87,8 +87,10 @@ def test_term_features_are_their_plain_definitions(sentences, question_terms, we
     text = " ".join(" ".join(s) + "." for s in sentences)
     cand = Candidate(score=1.0, doc_id="d", text=text, sentences=tuple((0, 1) for _ in sentences),
                      sentence_terms=sentences, fields={})
-    got = dict(zip(FEATURES, features(q, cand, 1.0, {"d": 1.0})[0]))
+    row, best = features(q, cand, 1.0, {"d": 1.0})
+    got = dict(zip(FEATURES, row))
     hits = [{t for t in s if t in q.weights} for s in sentences]
+    assert best == best_sentence(q, cand) == _choose(q, cand, [_weigh(q, h) for h in hits])[0]
     seq = [t for s in sentences for t in s]
     assert got["coverage"] == _weigh(q, set().union(*hits))
     assert got["sentence"] == max(_weigh(q, h) for h in hits)
