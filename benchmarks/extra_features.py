@@ -27,6 +27,7 @@ import numpy as np
 from benchmarks.kind_weights import Data, ascent, fmt
 from search import rerank
 from search.questions import _DATE, _NAME, _NUMBER, offers_kind, read_question
+from search.termcodes import term_code
 
 LOCAL = ("l_coverage", "l_sentence", "l_proximity")
 ATYPE = ("kcover", "kcount")
@@ -47,7 +48,12 @@ def kind_tokens(kind, text, qwords):
 
 def _sentence_hits(q, cand) -> list[frozenset[str]]:
     """The question terms each sentence of the candidate holds."""
-    return [q.term_set.intersection(st) for st in cand.sentence_terms]
+    by_code = {term_code(t): t for t in q.weights}
+    codes, out, start = cand.codes.tolist(), [], 0
+    for n in cand.lengths:
+        out.append(frozenset(by_code[c] for c in codes[start:start + n] if c in by_code))
+        start += n
+    return out
 
 
 def extra(rows):
@@ -55,15 +61,13 @@ def extra(rows):
     for (text, idf, cands), _, _, _ in rows:
         q = read_question(text, idf)
         n = len(cands)
-        sets = [set().union(*c.sentence_terms) if c.sentence_terms else set() for c in cands]
-        lw = {t: w * math.log(1 + n / max(1, sum(t in s for s in sets))) for t, w in q.weights.items()}
+        held = [set(c.codes.tolist()) for c in cands]
+        lw = {t: w * math.log(1 + n / max(1, sum(term_code(t) in s for s in held))) for t, w in q.weights.items()}
         ql = dataclasses.replace(q, weights=lw)
+        local = dict(zip(rerank.FEATURES, zip(*(row for row, _ in rerank.feature_rows(ql, cands)))))
         per = []
-        for c in cands:
-            hits = _sentence_hits(ql, c)
-            covers = [rerank._weigh(ql, h) for h in hits]
-            seq = [t for st in c.sentence_terms for t in st]
-            row = [rerank._weigh(ql, set().union(*hits)), max(covers, default=0.0), rerank._proximity(ql, seq)]
+        for i, c in enumerate(cands):
+            row = [local["coverage"][i], local["sentence"][i], local["proximity"][i]]
             gcovers = [rerank._weigh(q, h) for h in _sentence_hits(q, c)]
             spans = c.sentences or ((0, len(c.text)),)
             if not c.sentences:

@@ -4,14 +4,17 @@ Choosing (which sentence, which words) is kept apart from showing (templates, CL
 """
 from __future__ import annotations
 
+import re
 from html import escape
 from math import fsum
 from typing import Mapping
 
-from .analysis import STOP_WORDS, stem, words
+from .analysis import STOP_WORDS, TOKEN_PATTERN, stem, words
 from .models import Answer
 from .scan import tokens_by_head
 from .sentences import sentence_spans
+
+_TOKEN = re.compile(TOKEN_PATTERN)
 
 
 def _head(word: str) -> str:
@@ -27,6 +30,13 @@ def matched_spans(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
         return matched_spans_plain(text, terms)
     found = ((m.group().lower(), m.start(), m.end()) for m in tokens)
     return [(s, e) for w, s, e in found if _head(w) in heads and w not in STOP_WORDS and stem(w) in terms]
+
+
+def spans_at(text: str, starts: list[int]) -> list[tuple[int, int]]:
+    """The spans of the tokens that start at `starts` (matched_spans() from where the matched
+    terms start, which the index stores: passagework.term_fields)."""
+    match = _TOKEN.match
+    return [(s, match(text, s).end()) for s in starts]
 
 
 def matched_spans_plain(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:

@@ -6,16 +6,17 @@ import time
 from pathlib import Path
 
 from . import filters as doc_filters
-from . import semantic, settings
-from .answers import highlight, matched_spans
+from . import semantic, settings, termcodes
+from .answers import highlight, matched_spans, spans_at
 from .confidence import answers_well
 from .errors import BadQuery, SearchError
 from .models import Answer, Citation, Document, Filters, Hit, SearchResponse, Source
 from .query import plan
-from .questions import read_question
+from .questions import Question, read_question
 from .rerank import Candidate, rerank
 from .searcher import IndexHandle, RawHit
 from .spelling import suggest
+from .termcodes import term_code
 
 log = logging.getLogger(__name__)
 
@@ -48,17 +49,24 @@ def check_page(page: object, k: int) -> int:
 def _candidate(raw: RawHit) -> Candidate:
     f = raw.fields
     return Candidate(score=float(raw.score), doc_id=f["doc_id"], text=f["text"], sentences=f["sents"],
-                     sentence_terms=list(map(str.split, f["sterms"])), fields=f)
+                     codes=termcodes.decode(f["tcodes"]), lengths=f["tlens"],
+                     word_codes=termcodes.decode(f["wcodes"]), fields=f,
+                     starts=termcodes.decode_starts(f["tstarts"]))
 
 
-def _terms(cand: Candidate) -> set[str]:
-    return {t for sentence in cand.sentence_terms for t in sentence}
+def _found_terms(q: Question, cand: Candidate) -> list[str]:
+    """The question's weighted terms that the candidate holds."""
+    held = set(cand.codes.tolist())
+    return [t for t in q.weights if term_code(t) in held]
 
 
-def _hit(rank: int, score: float, cand: Candidate, best: int, terms: frozenset[str]) -> Hit:
+def _hit(rank: int, score: float, cand: Candidate, best: int, q: Question) -> Hit:
     f = cand.fields
     s, e = cand.sentences[best] if best >= 0 else (0, len(cand.text))
-    marks = matched_spans(cand.text, terms)
+    if cand.starts is None:
+        marks = matched_spans(cand.text, q.term_set)
+    else:
+        marks = spans_at(cand.text, cand.starts[termcodes.among(cand.codes, q.code_bits[0])[0]].tolist())
     return Hit(
         rank=rank,
         score=round(score, 4),
@@ -105,9 +113,9 @@ class Engine:
                               self._question_vector(query.question))
             cands = [_candidate(r) for r in raw]
             ranked = [hit for start in range(0, len(cands), block) for hit in rerank(q, cands[start:start + block])]
-            answered = bool(ranked) and answers_well(q.weights, _terms(ranked[0][1]))
+            answered = bool(ranked) and answers_well(q.weights, _found_terms(q, ranked[0][1]))
             has_more = len(ranked) > offset + k and (page + 1) * k <= settings.get("max_results")
-            hits = [_hit(rank, score, cand, best, q.term_set)
+            hits = [_hit(rank, score, cand, best, q)
                     for rank, (score, cand, best) in enumerate(ranked[offset:offset + k], offset + 1)]
         took = (time.perf_counter() - started) * 1000
         return SearchResponse(query=query.question, took_ms=round(took, 2), results=tuple(hits), page=page,

@@ -50,7 +50,10 @@ def make_schema() -> Schema:
         start=STORED,
         end=STORED,
         sents=STORED,  # sentence spans relative to the passage
-        sterms=STORED,  # each sentence's analyzed terms, space-joined (re-ranking reads them)
+        tcodes=STORED,  # codes of its sentences' analyzed terms, one after another (re-ranking reads them)
+        tlens=STORED,  # how many terms each sentence has
+        tstarts=STORED,  # where each of those terms starts in the text, or None (passagework.term_fields)
+        wcodes=STORED,  # codes of the words that stand whole in the lowercased text (the re-ranker's exact matches)
         vec=STORED,  # its sentences' sentence-model vectors, when the index has them (search/semantic.py)
         spell=TEXT(analyzer=spelling.make_spelling_analyzer(), phrase=False),  # surface words for "did you mean"
     )

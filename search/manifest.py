@@ -14,7 +14,8 @@ from pathlib import Path
 
 from . import analysis
 
-SCHEMA_VERSION = 5  # 4: passages store their file and document revision; 5: the spell field
+SCHEMA_VERSION = 6  # 4: passages store their file and document revision; 5: the spell field;
+# 6: sentence terms stored as codes (tcodes, tlens)
 MANIFEST_NAME = "manifest.json"
 PENDING_NAME = "manifest.next.json"
 

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from bisect import bisect_left
+from itertools import chain
 from typing import Iterable, Iterator
 
 from whoosh.fields import Schema
 from whoosh.filedb.filestore import FileStorage
 
-from . import analysis, docstore, postings, semantic, settings
+from . import analysis, docstore, postings, semantic, settings, termcodes
 from .blockencoder import encode_share
 from .chunking import chunk_document
 from .models import Document
@@ -36,7 +37,8 @@ def _passages(doc: Document, origin: str, encoder=None) -> Iterator[tuple[dict, 
         fields = dict(pid=p.passage_id, doc_id=doc.doc_id, file=origin, rev=rev, number=p.number,
                       title=doc.title, text=p.text, source=doc.source, url=doc.url, date=doc.date or "",
                       start=p.start, end=p.end, sents=[list(span) for span in p.sentences],
-                      sterms=sentence_terms(p.text, words, p.sentences, stems), spell=f"{doc.title}\n{p.text}")
+                      spell=f"{doc.title}\n{p.text}",
+                      **term_fields(p.text, words, stems, sentence_terms(p.text, words, p.sentences, stems)))
         if vectors is not None:
             fields["vec"] = semantic.to_stored(vectors[n])
         yield fields, words, stems
@@ -57,8 +59,24 @@ def passage_fields(doc: Document, origin: str, encoder=None) -> Iterator[dict]:
     return (fields for fields, _, _ in _passages(doc, origin, encoder))
 
 
-def sentence_terms(text: str, words: Words, sentences, stems: Stems | None = None) -> list[str]:
-    """Each sentence's analysed terms, space-joined: analysis.terms(text[a:b]) for each span (a, b).
+def term_fields(text: str, words: Words, stems: Stems, terms: list[list[str]]) -> dict:
+    """The stored fields that carry each sentence's terms to the re-ranker and the highlighter:
+    all their codes (search/termcodes.py), sentence after sentence, and how many each sentence
+    has; where each one starts in the text, when the terms are exactly the text's words that
+    are not stop words, in order, none of them over-long (else None: the highlighter then finds
+    the words itself); and the codes of the words that stand whole in the lowercased text
+    (termcodes.encode_whole_words), for exact matches."""
+    chained = list(chain.from_iterable(terms))
+    starts = None
+    if len(text) <= termcodes.STARTS_MAX and False not in stems:  # an over-long word is stemmed False
+        if [stem for stem in stems if stem is not None] == chained:
+            starts = termcodes.encode_starts([start for stem, (_, start, _) in zip(stems, words) if stem is not None])
+    return {"tcodes": termcodes.encode(chained), "tlens": [len(t) for t in terms], "tstarts": starts,
+            "wcodes": termcodes.encode_whole_words(text, words)}
+
+
+def sentence_terms(text: str, words: Words, sentences, stems: Stems | None = None) -> list[list[str]]:
+    """Each sentence's analysed terms: analysis.terms(text[a:b]) for each span (a, b).
 
     A span with white space (or the text's end) on both sides holds exactly the words of the
     whole text that start inside it, so those are reused (with their stems, postings.stems_of,
@@ -71,9 +89,9 @@ def sentence_terms(text: str, words: Words, sentences, stems: Stems | None = Non
     for a, b in sentences:
         if (a == 0 or text[a - 1].isspace()) and (b == len(text) or text[b].isspace()):
             inside = stems[bisect_left(starts, a):bisect_left(starts, b)]
-            out.append(" ".join([t for t in inside if t is not None and t is not False]))
+            out.append([t for t in inside if t is not None and t is not False])
         else:
-            out.append(" ".join(analysis.terms(text[a:b])))
+            out.append(analysis.terms(text[a:b]))
     return out
 
 

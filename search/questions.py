@@ -7,9 +7,12 @@ from functools import cached_property
 from math import fsum
 from typing import Mapping
 
+import numpy as np
+
 from .analysis import STOP_WORDS, stem, words
 from .query import QUESTION_WORDS
 from .scan import AFTER_WORD, BEFORE_WORD
+from .termcodes import DTYPE, term_code
 
 _KINDS = (
     ("number", re.compile(r"\bhow (many|much|long|old|far|large|big|tall|high|often|fast)\b"
@@ -75,6 +78,26 @@ class Question:
         return {term: 1 << n for n, term in enumerate(self.weights)}
 
     @cached_property
+    def code_bits(self) -> tuple[np.ndarray, np.ndarray]:
+        """The codes of the weighted terms (search/termcodes.py), sorted, and each one's term bit."""
+        pairs = sorted((term_code(t), b) for t, b in self.term_bits.items())
+        return (np.array([c for c, _ in pairs], dtype=DTYPE), np.array([b for _, b in pairs], dtype=np.int64))
+
+    @cached_property
+    def word_codes(self) -> np.ndarray:
+        """The codes of the words, sorted."""
+        return np.array(sorted({term_code(w) for w in self.words}), dtype=DTYPE)
+
+    @cached_property
+    def bigram_keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """The codes of the bigrams' terms, sorted; and each bigram as one number, sorted: the
+        places of its two terms among those codes, i * (number of codes) + j."""
+        codes = sorted({term_code(t) for pair in self.bigrams for t in pair})
+        place = {c: n for n, c in enumerate(codes)}
+        keys = sorted(place[term_code(a)] * len(codes) + place[term_code(b)] for a, b in self.bigrams)
+        return np.array(codes, dtype=DTYPE), np.array(keys, dtype=np.int64)
+
+    @cached_property
     def _bit_weights(self) -> dict[int, float]:
         return {0: 0.0}
 
@@ -87,10 +110,6 @@ class Question:
             found = self._bit_weights[bits] = fsum(values) / self.total
         return found
 
-    @cached_property
-    def bigrams_weighted(self) -> bool:
-        """Are both terms of every bigram weighted terms (so found among the term bits)?"""
-        return all(a in self.weights and b in self.weights for a, b in self.bigrams)
 
 
 def read_question(text: str, weights: Mapping[str, float], vector=None) -> Question:

@@ -7,12 +7,15 @@ with `benchmarks/tune_rerank.py`; the README's Quality section records what each
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import accumulate, chain, compress, repeat
+from itertools import accumulate, chain
 from math import fsum
 from typing import Sequence
 
+import numpy as np
+
+from . import termcodes
 from .questions import Question, offers_kind
-from .scan import whole_words
+from .scan import all_tokens
 from .semantic import similarities
 
 WINDOW = 12  # terms in the proximity window
@@ -26,8 +29,19 @@ class Candidate:
     doc_id: str
     text: str
     sentences: Sequence[Sequence[int]]  # (start, end) spans relative to text
-    sentence_terms: Sequence[Sequence[str]]  # analyzed terms of each sentence
+    codes: np.ndarray  # codes of its sentences' analyzed terms, one sentence after another (termcodes)
+    lengths: Sequence[int]  # how many of them each sentence has
+    word_codes: np.ndarray  # codes of the words that stand whole in the lowercased text, sorted
     fields: dict  # everything stored, passed through to the result
+    starts: np.ndarray | None = None  # where each of its terms starts in text, if stored
+
+
+def candidate(score: float, doc_id: str, text: str, sentences, sentence_terms, fields: dict) -> Candidate:
+    """A Candidate from each sentence's analyzed terms (as strings)."""
+    return Candidate(score=score, doc_id=doc_id, text=text, sentences=sentences,
+                     codes=termcodes.codes(list(chain.from_iterable(sentence_terms))),
+                     lengths=[len(t) for t in sentence_terms],
+                     word_codes=termcodes.decode(termcodes.encode_whole_words(text)), fields=fields)
 
 
 # Kept because the tuning run credited them; tried and dropped at weight 0: title coverage,
@@ -56,20 +70,23 @@ def _weigh(q: Question, hits) -> float:
     return fsum(map(q.weights.__getitem__, hits)) / q.total
 
 
-def best_sentence(q: Question, cand: Candidate, covers: list[float] | None = None) -> int:
-    """Index of the sentence that best answers: most weighted terms, then offering the asked
-    kind of answer, and not itself a question. -1 when the passage has no sentences."""
-    if covers is None:
-        seq = list(chain.from_iterable(cand.sentence_terms))
-        covers = [q.weigh_bits(m) for m in _sentence_masks(cand.sentence_terms, *_found(q, seq))]
-    return _choose(q, cand, covers)[0]
+def best_sentence(q: Question, cand: Candidate) -> int:
+    """Index of the sentence that best answers: among those within 0.2 of the best coverage of
+    the question's weighted terms, the best by coverage, plus 0.1 if it offers the kind of answer
+    asked, minus 0.2 if it is itself a question; the first on ties. -1 when the passage has no
+    sentences."""
+    return feature_columns(q, [cand])[1][0]
 
 
-def _choose(q: Question, cand: Candidate, covers: list[float]) -> tuple[int, bool]:
-    """best_sentence() and whether that sentence (the whole text when there is none) offers the kind asked."""
+def _choose(q: Question, cand: Candidate, covers: list[float], near: list[int]) -> tuple[int, bool]:
+    """best_sentence() and whether that sentence (the whole text when there is none) offers the
+    kind asked, from each sentence's coverage and `near`: the sentences whose coverage is within
+    0.2 of the best one's. Only those compete on the bonuses below."""
     if not cand.sentences:
         return -1, offers_kind(q.kind, cand.text, q.words)
-    floor = max(covers) - 0.2  # only near-best sentences can win on the bonuses below
+    if len(near) == 1:  # the best-covered one, whatever its bonuses
+        s, e = cand.sentences[near[0]]
+        return near[0], offers_kind(q.kind, cand.text[s:e], q.words)
     offers: dict[int, bool] = {}
 
     def merit(i: int) -> tuple[float, int]:
@@ -77,126 +94,165 @@ def _choose(q: Question, cand: Candidate, covers: list[float]) -> tuple[int, boo
         text = cand.text[s:e]
         offers[i] = offers_kind(q.kind, text, q.words)
         return (covers[i] + 0.1 * offers[i] - 0.2 * text.rstrip().endswith("?"), -i)
-    # A sentence below the floor cannot win: the best-covered one's merit is at least the floor.
-    best = max((i for i, cover in enumerate(covers) if cover >= floor), key=merit)
+    best = max(near, key=merit)
     return best, offers[best]
 
 
-def _bigrams(q: Question, seq: list[str]) -> float:
-    """Share of the question's adjacent term pairs found adjacent in seq."""
-    if not q.bigrams:
-        return 0.0
-    firsts = {a for a, _ in q.bigrams}
-    pairs = set(compress(zip(seq, seq[1:]), map(firsts.__contains__, seq)))
-    return len(q.bigrams & pairs) / len(q.bigrams)
-
-
-def _exact(q: Question, text: str) -> float:
-    """Share of the question's words found unstemmed, whole."""
+def _exact(q: Question, cands: Sequence[Candidate]) -> list[float]:
+    """Share of the question's words found unstemmed, whole, in each candidate's text."""
     if not q.words:
-        return 0.0
-    lowered = text.lower()
-    found = whole_words(q.words, lowered)
-    if found is None:
-        found = set(q.word_pattern.findall(lowered))
-    return len(q.words & found) / len(q.words)
+        return [0.0] * len(cands)
+    if not all_tokens(q.words):  # a word that is no one token is not among the whole words stored
+        return [len(q.words & set(q.word_pattern.findall(c.text.lower()))) / len(q.words) for c in cands]
+    codes = np.concatenate([c.word_codes for c in cands])
+    owner = np.repeat(np.arange(len(cands)), [len(c.word_codes) for c in cands])
+    found = termcodes.among(codes, q.word_codes)[0]  # each candidate's codes are distinct
+    return (np.bincount(owner[found], minlength=len(cands)) / len(q.words)).tolist()
 
 
-def _found(q: Question, seq: list[str]) -> tuple[list[int], list[int]]:
-    """The positions in seq of the question's weighted terms, and each one's bit (Question.term_bits)."""
-    codes = list(map(q.term_bits.get, seq, repeat(0)))
-    where = list(compress(range(len(seq)), codes))
-    return where, [codes[p] for p in where]
+def feature_rows(q: Question, cands: Sequence[Candidate]) -> list[tuple[tuple[float, ...], int]]:
+    """For each candidate, one value per name in FEATURES, in that order, and its best sentence's index."""
+    columns, best = feature_columns(q, cands)
+    return list(zip(zip(*columns), best))
 
 
-def _sentence_masks(sent_terms: Sequence[Sequence[str]], where: list[int], bits: list[int]) -> list[int]:
-    """The bits of the question terms each sentence holds, from _found() of their chained terms."""
-    masks = [0] * len(sent_terms)
-    ends = list(accumulate(map(len, sent_terms)))
-    n = 0
-    for p, b in zip(where, bits):
-        while p >= ends[n]:
-            n += 1
-        masks[n] |= b
-    return masks
+def feature_columns(q: Question, cands: Sequence[Candidate]) -> tuple[list[list[float]], list[int]]:
+    """For each name in FEATURES, in that order, its value for each candidate; and each candidate's
+    best sentence.
 
-
-def _proximity(q: Question, seq: list[str]) -> float:
-    """Best weighted coverage of any window of WINDOW consecutive passage terms."""
-    return _best_window(q, *_found(q, seq))
-
-
-def _best_window(q: Question, where: list[int], bits: list[int]) -> float:
-    """_proximity() from the positions of the question's terms and their bits."""
-    best, start = 0, 0
-    window, window_start = 0, -1
-    for end in range(len(where)):
-        while where[end] - where[start] >= WINDOW:
-            start += 1
-        if start == window_start and window & bits[end]:
-            continue  # the last window's very set (a repeat adds nothing), so the same sum
-        window, window_start = 0, start
-        for b in bits[start:end + 1]:
-            window |= b
-        best = max(best, q.weigh_bits(window))
-    return float(best)
-
-
-def features(q: Question, cand: Candidate, top: float, doc_best: dict) -> tuple[tuple[float, ...], int]:
-    """One value per name in FEATURES, in that order, and the best sentence's index."""
-    sent_terms = cand.sentence_terms
-    seq = list(chain.from_iterable(sent_terms))
-    # Each question term is a bit; a set of them is an int, its weight memoised per question.
-    where, bits = _found(q, seq)
-    masks = _sentence_masks(sent_terms, where, bits)
-    weigh = q.weigh_bits
-    covers = [weigh(m) if m else 0.0 for m in masks]
-    best, offers = _choose(q, cand, covers)
-    meaning = similarities(q.vector, cand.fields.get("vec"))
-    union = 0
-    for m in masks:
-        union |= m
-    values = {
-        "bm25": cand.score / top,
-        "coverage": weigh(union),
-        "sentence": max(covers, default=0.0),
-        "two_sentences": max((weigh(a | b) for a, b in zip(masks, masks[1:]) if a or b), default=0.0),
-        "proximity": _best_window(q, where, bits),
-        "bigrams": _bigram_share(q, seq, where),
-        "exact": _exact(q, cand.text),
-        "doc_best": doc_best[cand.doc_id] / top,
-        "kind": float(offers),
-        "density": max((c * min(1.0, 8 / (len(st) or 1)) for c, st in zip(covers, sent_terms) if c), default=0.0),
-        "semantic": meaning[0],
-        "semantic_sentence": meaning[1],
-    }
-    return tuple(values[name] for name in FEATURES), best
-
-
-def _bigram_share(q: Question, seq: list[str], where: list[int]) -> float:
-    """_bigrams() from the positions of the question's terms (a pair's terms are question terms)."""
-    if not q.bigrams:
-        return 0.0
-    if not q.bigrams_weighted:
-        return _bigrams(q, seq)
-    pairs = {(seq[a], seq[b]) for a, b in zip(where, where[1:]) if b == a + 1}
-    return len(q.bigrams & pairs) / len(q.bigrams)
-
-
-def feature_rows(q: Question, cands: list[Candidate]) -> list[tuple[tuple[float, ...], int]]:
+    The term features of all candidates are worked out together, with numpy: each position of
+    a candidate's terms holds the bit of the question term there (0 for any other term), a set
+    of question terms is the OR of their bits, and each distinct set is weighed once.
+    """
     if not cands:
-        return []
+        return [[] for _ in FEATURES], []
     top = max(c.score for c in cands) or 1.0
     doc_best: dict[str, float] = {}
     for c in cands:
         doc_best[c.doc_id] = max(doc_best.get(c.doc_id, 0.0), c.score)
-    return [features(q, c, top, doc_best) for c in cands]
+    terms = _Terms(q, cands)
+    sentence, two, density, coverage, proximity = terms.values()
+    chosen = terms.choices(cands)
+    meaning = [similarities(q.vector, c.fields.get("vec")) for c in cands]
+    values = {
+        "bm25": [c.score / top for c in cands],
+        "coverage": coverage,
+        "sentence": sentence,
+        "two_sentences": two,
+        "proximity": proximity,
+        "bigrams": terms.bigram_shares(),
+        "exact": _exact(q, cands),
+        "doc_best": [doc_best[c.doc_id] / top for c in cands],
+        "kind": [float(offers) for _, offers in chosen],
+        "density": density,
+        "semantic": [m[0] for m in meaning],
+        "semantic_sentence": [m[1] for m in meaning],
+    }
+    return [values[name] for name in FEATURES], [best for best, _ in chosen]
+
+
+class _Terms:
+    """Where the question's weighted terms stand in every candidate's sentences, as numpy arrays.
+
+    The candidates' term codes are chained; a "hit" is a position that holds a weighted term.
+    """
+
+    def __init__(self, q: Question, cands: Sequence[Candidate]):
+        self.q, self.n = q, len(cands)
+        counts = [len(c.lengths) for c in cands]
+        lengths = [n for c in cands for n in c.lengths]
+        self.lengths = np.array(lengths, dtype=np.float64)
+        self.owner = np.repeat(np.arange(self.n), counts)  # each sentence's candidate
+        self.first = [0, *accumulate(counts)]  # each candidate's first sentence
+        self.codes = np.concatenate([c.codes for c in cands])
+        known, bits = q.code_bits
+        found, at = termcodes.among(self.codes, known)
+        self.where = np.flatnonzero(found)  # the hits' positions
+        self.bits = bits[at[self.where]]
+        self.sentence = np.searchsorted(np.cumsum(lengths), self.where, side="right")  # each hit's sentence
+        self.cand = self.owner[self.sentence]  # each hit's candidate
+        self.position_owner = np.repeat(np.arange(self.n), [len(c.codes) for c in cands])
+        self.covers: list[float] = []
+
+    def _weigh(self, *sets: np.ndarray) -> list[np.ndarray]:
+        """Each array of term sets as the weights of its sets, every distinct set weighed once."""
+        distinct, inverse = np.unique(np.concatenate(sets), return_inverse=True)
+        weights = np.array([self.q.weigh_bits(b) for b in distinct.tolist()], dtype=np.float64)[inverse]
+        return np.split(weights, np.cumsum([len(s) for s in sets[:-1]]))
+
+    def _best(self, owner: np.ndarray, values: np.ndarray) -> list[float]:
+        """The largest value of each candidate (0 with none): every value is 0 or more."""
+        out = np.zeros(self.n)
+        np.maximum.at(out, owner, values)
+        return out.tolist()
+
+    def values(self) -> tuple[list[float], ...]:
+        """Per candidate: best sentence, best adjacent pair, density, whole passage, best window."""
+        masks = np.zeros(len(self.lengths), dtype=np.int64)
+        np.bitwise_or.at(masks, self.sentence, self.bits)
+        union = np.zeros(self.n, dtype=np.int64)
+        np.bitwise_or.at(union, self.cand, self.bits)
+        same = self.owner[1:] == self.owner[:-1]
+        pairs = (masks[1:] | masks[:-1])[same]
+        covers, pair_weights, coverage, windows = self._weigh(masks, pairs, union, self._windows())
+        best = self._best(self.owner, covers)
+        self.covers = covers.tolist()
+        # The sentences within 0.2 of their passage's best, as numbers within their passage.
+        near = np.flatnonzero(covers >= np.array(best)[self.owner] - 0.2)
+        self.near = (near - np.array(self.first[:-1])[self.owner[near]]).tolist()
+        self.near_first = np.searchsorted(near, self.first).tolist()
+        density = covers * np.minimum(1.0, 8 / np.maximum(self.lengths, 1))
+        return (best, self._best(self.owner[1:][same], pair_weights),
+                self._best(self.owner, density), coverage.tolist(), self._best(self.cand, windows))
+
+    def _windows(self) -> np.ndarray:
+        """For each hit, the terms of the hits within the WINDOW terms that end at it."""
+        where, cand, bits = self.where, self.cand, self.bits
+        windows = bits.copy()
+        # Hits stand at distinct positions, so those within WINDOW terms are at most WINDOW - 1 back.
+        for back in range(1, min(WINDOW, len(where))):
+            near = (where[back:] - where[:-back] < WINDOW) & (cand[back:] == cand[:-back])
+            if not near.any():
+                break
+            windows[back:] |= np.where(near, bits[:-back], 0)
+        return windows
+
+    def choices(self, cands: Sequence[Candidate]) -> list[tuple[int, bool]]:
+        """_choose() of each candidate (values() first)."""
+        q, covers, near, first, near_first = self.q, self.covers, self.near, self.first, self.near_first
+        out = []
+        for n, cand in enumerate(cands):
+            a, b = near_first[n], near_first[n + 1]
+            if b == a + 1 and q.kind == "other":  # the one near-best sentence, which offers nothing asked
+                out.append((near[a], False))
+            else:
+                out.append(_choose(q, cand, covers[first[n]:first[n + 1]], near[a:b]))
+        return out
+
+    def bigram_shares(self) -> list[float]:
+        """Per candidate, the share of the question's bigrams (pairs of adjacent terms, weighted
+        or not) found adjacent among its terms."""
+        q, owner = self.q, self.position_owner
+        if not q.bigrams:
+            return [0.0] * self.n
+        codes, keys = q.bigram_keys
+        found, at = termcodes.among(self.codes, codes)
+        pairs = found[1:] & found[:-1] & (owner[1:] == owner[:-1])
+        pair_keys = at[:-1][pairs] * len(codes) + at[1:][pairs]
+        wanted = termcodes.among(pair_keys, keys)[0]
+        # One count per distinct bigram a candidate holds.
+        span = len(codes) ** 2  # more than any pair's key
+        held = np.unique(owner[:-1][pairs][wanted] * span + pair_keys[wanted]) // span
+        return (np.bincount(held, minlength=self.n) / len(q.bigrams)).tolist()
 
 
 def rerank(q: Question, cands: list[Candidate], weights: dict | None = None) -> list[tuple[float, Candidate, int]]:
     """(final score, candidate, best sentence index), best first; ties keep first-stage order."""
-    w = [(weights or WEIGHTS)[name] for name in FEATURES]
-    rows = feature_rows(q, cands)
-    scored = [(sum(a * b for a, b in zip(w, row)), i, best) for i, (row, best) in enumerate(rows)]
-    scored.sort(key=lambda x: (-x[0], x[1]))
-    return [(score, cands[i], best) for score, i, best in scored]
+    weights = weights or WEIGHTS
+    columns, best = feature_columns(q, cands)
+    # Summed feature by feature in FEATURES order, from 0, as sum() of each row's products would be.
+    scores = np.zeros(len(cands))
+    for name, column in zip(FEATURES, columns):
+        scores += weights[name] * np.array(column, dtype=np.float64)
+    order = sorted(range(len(cands)), key=lambda i: (-scores[i], i))
+    return [(float(scores[i]), cands[i], best[i]) for i in order]

@@ -1,10 +1,11 @@
 """Find words in a passage without walking all of them in Python. Pure functions.
 
 Looking at every word of a passage in Python costs more than the rest of the per-hit work,
-so the highlighter lets a small pattern, compiled once per question, pick the few places
-worth a look, and the re-ranker looks for each question word with str.find. Both find a
-superset of what the plain walk keeps and check each place as the walk would, so results do
-not change (tests/test_scan.py compares them).
+so the highlighter, for a passage that stores no term offsets, lets a small pattern compiled
+once per question pick the few places worth a look; it finds a superset of what the plain walk
+keeps and checks each place as the walk would. The words that stand whole in a passage, which
+the re-ranker's exact matches compare with the question's, are cut once, at index time. Results
+do not change (tests/test_scan.py compares both with their plain definitions).
 """
 from __future__ import annotations
 
@@ -23,8 +24,7 @@ _TOKEN = re.compile(TOKEN_PATTERN)
 # word character nor a joiner that goes on into one (questions.read_question's word_pattern).
 BEFORE_WORD = r"(?<![\w.'’])"
 AFTER_WORD = r"(?![\w]|[.'’]\w)"
-_BEFORE_WORD = re.compile(BEFORE_WORD)
-_AFTER_WORD = re.compile(AFTER_WORD)
+_JOINERS = ".'’"  # the characters that join the pieces of one token
 _PLAIN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.'")
 # Characters other than c and c.upper() whose str.lower() is the plain character c
 # (tests/test_scan.py checks this against all of Unicode).
@@ -61,27 +61,22 @@ def tokens_by_head(text: str, heads: frozenset[str]) -> list[re.Match] | None:
 
 
 @lru_cache(maxsize=1024)
-def _all_tokens(words: frozenset[str]) -> bool:
+def all_tokens(words: frozenset[str]) -> bool:
+    """Is each word one token (as re.finditer(TOKEN_PATTERN) cuts them)?"""
     return all(_TOKEN.fullmatch(w) for w in words)
 
 
-def _occurs_whole(word: str, text: str) -> bool:
-    at = text.find(word)
-    while at >= 0:
-        if _BEFORE_WORD.match(text, at) and _AFTER_WORD.match(text, at + len(word)):
-            return True
-        at = text.find(word, at + 1)
-    return False
+def whole_tokens(lowered: str, tokens: Iterable[tuple[str, int, int]] | None = None) -> set[str]:
+    """The words that stand whole in a lowercased text: for any words that are each one token,
+    findall() of their alternation between BEFORE_WORD and AFTER_WORD finds exactly those of
+    them that are in this set (questions.read_question's word_pattern; tests/test_scan.py).
 
-
-def whole_words(words: frozenset[str], lowered: str) -> set[str] | None:
-    """The words that occur whole in `lowered` (not inside a longer token): what findall() of
-    their alternation, longest first, between _BEFORE_WORD and _AFTER_WORD finds, as a set.
-    None when a word is not one token, for the caller to run that findall() itself.
-
-    Two matches of single-token words can neither overlap nor start at one place (a token
-    holds only word characters and joiners, and a joiner in it is followed by a word
-    character), so findall() finds each word wherever it occurs whole, and str.find can look."""
-    if not _all_tokens(words):
-        return None
-    return {w for w in words if _occurs_whole(w, lowered)}
+    A word found whole is a token of the text (nothing that goes on a token precedes or follows
+    it) and, conversely, a token is whole unless a joiner precedes it ("x.'moon": no word
+    character can, and none nor a joiner that goes on into one can follow it). `tokens`, the
+    (token, start, end) of the lowercased text when already known (as analysis.words gives
+    them), saves cutting it again; `lowered` is then read only for whether a joiner precedes a
+    token."""
+    if tokens is None:
+        return {m.group() for m in _TOKEN.finditer(lowered) if not m.start() or lowered[m.start() - 1] not in _JOINERS}
+    return {token for token, start, _ in tokens if not start or lowered[start - 1] not in _JOINERS}

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from hypothesis import given, settings as hsettings, strategies as st
 
-from search import analysis, passagework, postings
+import numpy as np
+
+from search import analysis, passagework, postings, termcodes
+from search.answers import matched_spans, spans_at
 from search.indexer import make_schema
 from search.models import Document
 from tests.conftest import BUNDLED
@@ -56,7 +59,7 @@ def test_any_text_matches_whoosh(text, title):
 
 
 def slow_sentence_terms(text, sentences):
-    return [" ".join(analysis.terms(text[a:b])) for a, b in sentences]
+    return [analysis.terms(text[a:b]) for a, b in sentences]
 
 
 @hsettings(max_examples=300, deadline=None)
@@ -73,4 +76,30 @@ def test_passages_sentence_terms_match_the_slices():
         doc = Document(doc_id=path.name, title="t", text=path.read_text("utf-8"), source=path.name)
         for fields in passagework.passage_fields(doc, path.name):
             spans = [tuple(span) for span in fields["sents"]]
-            assert fields["sterms"] == slow_sentence_terms(fields["text"], spans)
+            terms = slow_sentence_terms(fields["text"], spans)
+            assert fields["tlens"] == [len(t) for t in terms]
+            assert termcodes.decode(fields["tcodes"]).tolist() == [termcodes.term_code(t) for s in terms for t in s]
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("ab’'. \n-xyzTHE") + ["the ", "and ", "é", "ß", "U.S.", "İ", "x" * 41,
+                                                         "moon ", "Moons ", "dying "]),
+                max_size=60).map("".join), st.data())
+def test_stored_term_starts_mark_what_matched_spans_marks(text, data):
+    """Where the stored term offsets exist, marking a question's terms from them gives exactly
+    the highlighter's matched_spans(); they are left out whenever the terms are not the text's
+    own words (a sentence cut mid-word, an over-long word)."""
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=4)))
+    sentences = [(a, b) for a, b in zip([0] + cuts, cuts + [len(text)]) if a < b]
+    words = analysis.words(text)
+    stems = postings.stems_of([w for w, _, _ in words])
+    fields = passagework.term_fields(text, words, stems, passagework.sentence_terms(text, words, sentences, stems))
+    asked = frozenset(data.draw(st.lists(st.sampled_from(["moon", "die", "x", "a", "b", "ab", "u.s", "é"]))))
+    if fields["tstarts"] is not None:
+        starts = termcodes.decode_starts(fields["tstarts"])
+        wanted = np.unique(termcodes.codes(sorted(asked)))
+        marked = spans_at(text, starts[termcodes.among(termcodes.decode(fields["tcodes"]), wanted)[0]].tolist())
+        assert marked == matched_spans(text, asked)
+    else:
+        chained = [t for a, b in sentences for t in analysis.terms(text[a:b])]
+        assert False in stems or [s for s in stems if s is not None] != chained

@@ -11,18 +11,17 @@ import pytest
 from hypothesis import example, given, strategies as st
 
 from search.analysis import STOP_WORDS, stem, words
-from search.questions import read_question
-from search.rerank import FEATURES, WINDOW, Candidate, _choose, _proximity, _weigh, best_sentence, features, rerank
+from search.questions import offers_kind, read_question
+from search.rerank import FEATURES, WINDOW, _weigh, best_sentence, candidate as make_candidate, feature_rows, rerank
 from search.sentences import sentence_spans
 
 ROOT = Path(__file__).parent.parent
 
 
-def candidate(text: str, score: float = 1.0, doc_id: str = "d") -> Candidate:
+def candidate(text: str, score: float = 1.0, doc_id: str = "d"):
     spans = sentence_spans(text)
     terms = tuple(tuple(stem(w) for w, _, _ in words(text[s:e]) if w not in STOP_WORDS) for s, e in spans)
-    return Candidate(score=score, doc_id=doc_id, text=text, sentences=tuple(spans), sentence_terms=terms,
-                     fields={})
+    return make_candidate(score, doc_id, text, tuple(spans), terms, {})
 
 
 def question(text: str, weights: dict[str, float] | None = None):
@@ -30,8 +29,12 @@ def question(text: str, weights: dict[str, float] | None = None):
     return read_question(text, weights or {t: 1.0 for t in terms if t not in ("when", "who", "what")})
 
 
-def values(q, cand: Candidate, top: float = 1.0, doc_best: float | None = None) -> dict[str, float]:
-    row, _ = features(q, cand, top, {cand.doc_id: cand.score if doc_best is None else doc_best})
+def values(q, cand, top: float | None = None, doc_best: float | None = None) -> dict[str, float]:
+    """The candidate's features among others that set the best first-stage score (top) and
+    its document's best (doc_best)."""
+    others = [dataclasses.replace(cand, score=score, doc_id=doc_id, fields={})
+              for score, doc_id in ((top, "top"), (doc_best, cand.doc_id)) if score is not None]
+    row, _ = feature_rows(q, [cand, *others])[0]
     return dict(zip(FEATURES, row))
 
 
@@ -62,7 +65,7 @@ def test_proximity_is_the_best_window_of_consecutive_terms(seq):
     q = question("alpha beta gamma delta", {"alpha": 0.1, "beta": 0.2, "gamma": 0.3, "delta": 0.7})
     windows = [seq[i:i + WINDOW] for i in range(max(1, len(seq)))]
     best = max(_weigh(q, {t for t in window if t in q.weights}) for window in windows)
-    assert _proximity(q, seq) == best
+    assert values(q, make_candidate(1.0, "d", "x", ((0, 1),), [seq], {}))["proximity"] == best
 
 
 def test_weigh_bits_is_weigh_of_the_same_terms():
@@ -73,32 +76,61 @@ def test_weigh_bits_is_weigh_of_the_same_terms():
         assert q.weigh_bits(bits) == _weigh(q, chosen)
 
 
-_VOCABULARY = ["alpha", "beta", "gamma", "delta", "x", "y"]
+def plain_best_sentence(q, cand, covers: list[float]) -> int:
+    """The best sentence by its definition (rerank.best_sentence); -1 without sentences."""
+    def merit(i):
+        text = cand.text[slice(*cand.sentences[i])]
+        return covers[i] + 0.1 * offers_kind(q.kind, text, q.words) - 0.2 * text.rstrip().endswith("?"), -i
+    near = [i for i, cover in enumerate(covers) if cover >= max(covers) - 0.2]
+    return max(near, key=merit, default=-1)
 
 
-@given(st.lists(st.lists(st.sampled_from(_VOCABULARY), max_size=12), min_size=1, max_size=6),
+_VOCABULARY = ["alpha", "beta", "gamma", "delta", "x", "y", "1969", "Moon"]  # a date and a name, for kind
+
+
+def _text(sentences: list[tuple[list[str], str]]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The passage text of (terms, end mark) sentences, and each sentence's span."""
+    text, spans = "", []
+    for terms, mark in sentences:
+        start = len(text) + (1 if text else 0)
+        text = f"{text} {' '.join(terms)}{mark}" if text else f"{' '.join(terms)}{mark}"
+        spans.append((start, len(text)))
+    return text, tuple(spans)
+
+
+passage = st.lists(st.tuples(st.lists(st.sampled_from(_VOCABULARY), max_size=12), st.sampled_from([".", "?"])),
+                   max_size=6)
+
+
+@given(st.lists(passage, min_size=1, max_size=4),
        st.lists(st.sampled_from(_VOCABULARY), min_size=1, max_size=6),
-       st.dictionaries(st.sampled_from(_VOCABULARY), st.sampled_from([0.1, 0.2, 0.3, 0.7, 1.3]), min_size=1))
-def test_term_features_are_their_plain_definitions(sentences, question_terms, weights):
-    """The re-ranker finds question terms by bits and positions; each feature must still be its
-    definition over sets of terms (bigram terms need not be weighted ones)."""
-    base = read_question("q", weights)
+       st.dictionaries(st.sampled_from(_VOCABULARY), st.sampled_from([0.1, 0.2, 0.3, 0.7, 1.3]), min_size=1),
+       st.sampled_from(["q", "When q", "Who q", "How many q"]))
+def test_term_features_are_their_plain_definitions(passages, question_terms, weights, asked):
+    """The re-ranker finds every candidate's question terms at once, by codes, bits and
+    positions; each candidate's features must still be their definitions over its own sets of
+    terms (bigram terms need not be weighted ones)."""
+    base = read_question(asked, weights)
     q = dataclasses.replace(base, bigrams=frozenset(zip(question_terms, question_terms[1:])))
-    text = " ".join(" ".join(s) + "." for s in sentences)
-    cand = Candidate(score=1.0, doc_id="d", text=text, sentences=tuple((0, 1) for _ in sentences),
-                     sentence_terms=sentences, fields={})
-    row, best = features(q, cand, 1.0, {"d": 1.0})
-    got = dict(zip(FEATURES, row))
-    hits = [{t for t in s if t in q.weights} for s in sentences]
-    assert best == best_sentence(q, cand) == _choose(q, cand, [_weigh(q, h) for h in hits])[0]
-    seq = [t for s in sentences for t in s]
-    assert got["coverage"] == _weigh(q, set().union(*hits))
-    assert got["sentence"] == max(_weigh(q, h) for h in hits)
-    assert got["two_sentences"] == max((_weigh(q, a | b) for a, b in zip(hits, hits[1:]) if a or b), default=0.0)
-    windows = [seq[i:i + WINDOW] for i in range(max(1, len(seq)))]
-    assert got["proximity"] == max(_weigh(q, {t for t in w if t in q.weights}) for w in windows)
-    found = q.bigrams & set(zip(seq, seq[1:]))
-    assert got["bigrams"] == (len(found) / len(q.bigrams) if q.bigrams else 0.0)
+    cands = [make_candidate(1.0, f"d{n}", *_text(sentences), [terms for terms, _ in sentences], {})
+             for n, sentences in enumerate(passages)]
+    for cand, sentences, (row, best) in zip(cands, passages, feature_rows(q, cands)):
+        got = dict(zip(FEATURES, row))
+        hits = [{t for t in terms if t in q.weights} for terms, _ in sentences]
+        covers = [_weigh(q, h) for h in hits]
+        assert best == best_sentence(q, cand) == plain_best_sentence(q, cand, covers)
+        kind_text = cand.text[slice(*cand.sentences[best])] if best >= 0 else cand.text
+        assert got["kind"] == float(offers_kind(q.kind, kind_text, q.words))
+        seq = [t for terms, _ in sentences for t in terms]
+        assert got["coverage"] == _weigh(q, set().union(*hits))
+        assert got["sentence"] == max(covers, default=0.0)
+        assert got["two_sentences"] == max((_weigh(q, a | b) for a, b in zip(hits, hits[1:]) if a or b), default=0.0)
+        windows = [seq[i:i + WINDOW] for i in range(max(1, len(seq)))]
+        assert got["proximity"] == max(_weigh(q, {t for t in w if t in q.weights}) for w in windows)
+        found = q.bigrams & set(zip(seq, seq[1:]))
+        assert got["bigrams"] == (len(found) / len(q.bigrams) if q.bigrams else 0.0)
+        assert got["density"] == max((c * min(1.0, 8 / len(terms)) for c, (terms, _) in zip(covers, sentences) if c),
+                                     default=0.0)
 
 
 def test_coverage_is_weighted_by_the_question_terms_weights():

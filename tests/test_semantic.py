@@ -19,7 +19,7 @@ from search.errors import IndexMissing, IndexStale
 from search.indexer import index_corpus
 from search.maintenance import add
 from search.questions import read_question
-from search.rerank import Candidate, rerank
+from search.rerank import Candidate, candidate, rerank
 from support import make_corpus
 from web import create_app
 
@@ -89,8 +89,7 @@ def test_similarities_are_the_mean_sentence_and_the_best_sentence_cosines():
 
 def _candidate(text: str, vec: bytes | None) -> Candidate:
     fields = {"doc_id": text, "vec": vec} if vec is not None else {"doc_id": text}
-    return Candidate(score=1.0, doc_id=text, text=text, sentences=[(0, len(text))],
-                     sentence_terms=[["filler"]], fields=fields)
+    return candidate(1.0, text, text, [(0, len(text))], [["filler"]], fields)
 
 
 def test_rerank_prefers_the_passage_whose_meaning_is_closest_when_words_tie():
