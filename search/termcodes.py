@@ -35,10 +35,9 @@ def term_code(term: str) -> int:
 
 def codes(terms: list[str]) -> np.ndarray:
     """The code of each term, in order."""
-    try:
-        found = list(map(_CACHE.__getitem__, terms))
-    except KeyError:
-        found = [term_code(t) for t in terms]
+    found = list(map(_CACHE.get, terms))
+    if None in found:  # new terms: a passage often holds one
+        found = [term_code(t) if code is None else code for code, t in zip(found, terms)]
     return np.array(found, dtype=DTYPE)
 
 
@@ -49,7 +48,10 @@ def encode(terms: list[str]) -> bytes:
 
 def encode_set(terms: set[str]) -> bytes:
     """The distinct codes of terms, sorted, as stored."""
-    return np.unique(codes(list(terms))).tobytes()
+    found = np.sort(codes(list(terms)))
+    keep = np.ones(len(found), dtype=bool)
+    keep[1:] = found[1:] != found[:-1]  # two terms with one code: the code once
+    return found[keep].tobytes()
 
 
 def encode_whole_words(text: str, words: list[tuple[str, int, int]] | None = None) -> bytes:
