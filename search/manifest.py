@@ -15,7 +15,7 @@ from pathlib import Path
 from . import analysis
 
 SCHEMA_VERSION = 6  # 4: passages store their file and document revision; 5: the spell field;
-# 6: sentence terms stored as codes (tcodes, tlens)
+# 6: terms and whole words stored as codes, with term offsets (tcodes, tlens, tstarts, wcodes)
 MANIFEST_NAME = "manifest.json"
 PENDING_NAME = "manifest.next.json"
 

@@ -111,7 +111,6 @@ class Question:
         return found
 
 
-
 def read_question(text: str, weights: Mapping[str, float], vector=None) -> Question:
     content = [w for w, _, _ in words(text) if w not in STOP_WORDS and w not in QUESTION_WORDS]
     stems = [stem(w) for w in content]

@@ -131,8 +131,7 @@ def feature_columns(q: Question, cands: Sequence[Candidate]) -> tuple[list[list[
     for c in cands:
         doc_best[c.doc_id] = max(doc_best.get(c.doc_id, 0.0), c.score)
     terms = _Terms(q, cands)
-    sentence, two, density, coverage, proximity = terms.values()
-    chosen = terms.choices(cands)
+    sentence, two, density, coverage, proximity, chosen = terms.values()
     meaning = [similarities(q.vector, c.fields.get("vec")) for c in cands]
     values = {
         "bm25": [c.score / top for c in cands],
@@ -158,7 +157,7 @@ class _Terms:
     """
 
     def __init__(self, q: Question, cands: Sequence[Candidate]):
-        self.q, self.n = q, len(cands)
+        self.q, self.cands, self.n = q, cands, len(cands)
         counts = [len(c.lengths) for c in cands]
         lengths = [n for c in cands for n in c.lengths]
         self.lengths = np.array(lengths, dtype=np.float64)
@@ -172,7 +171,6 @@ class _Terms:
         self.sentence = np.searchsorted(np.cumsum(lengths), self.where, side="right")  # each hit's sentence
         self.cand = self.owner[self.sentence]  # each hit's candidate
         self.position_owner = np.repeat(np.arange(self.n), [len(c.codes) for c in cands])
-        self.covers: list[float] = []
 
     def _weigh(self, *sets: np.ndarray) -> list[np.ndarray]:
         """Each array of term sets as the weights of its sets, every distinct set weighed once."""
@@ -186,8 +184,9 @@ class _Terms:
         np.maximum.at(out, owner, values)
         return out.tolist()
 
-    def values(self) -> tuple[list[float], ...]:
-        """Per candidate: best sentence, best adjacent pair, density, whole passage, best window."""
+    def values(self) -> tuple[list, ...]:
+        """Per candidate: best sentence, best adjacent pair, density, whole passage, best window,
+        and _choose() of it."""
         masks = np.zeros(len(self.lengths), dtype=np.int64)
         np.bitwise_or.at(masks, self.sentence, self.bits)
         union = np.zeros(self.n, dtype=np.int64)
@@ -196,14 +195,9 @@ class _Terms:
         pairs = (masks[1:] | masks[:-1])[same]
         covers, pair_weights, coverage, windows = self._weigh(masks, pairs, union, self._windows())
         best = self._best(self.owner, covers)
-        self.covers = covers.tolist()
-        # The sentences within 0.2 of their passage's best, as numbers within their passage.
-        near = np.flatnonzero(covers >= np.array(best)[self.owner] - 0.2)
-        self.near = (near - np.array(self.first[:-1])[self.owner[near]]).tolist()
-        self.near_first = np.searchsorted(near, self.first).tolist()
         density = covers * np.minimum(1.0, 8 / np.maximum(self.lengths, 1))
-        return (best, self._best(self.owner[1:][same], pair_weights),
-                self._best(self.owner, density), coverage.tolist(), self._best(self.cand, windows))
+        return (best, self._best(self.owner[1:][same], pair_weights), self._best(self.owner, density),
+                coverage.tolist(), self._best(self.cand, windows), self._choices(covers, best))
 
     def _windows(self) -> np.ndarray:
         """For each hit, the terms of the hits within the WINDOW terms that end at it."""
@@ -217,11 +211,16 @@ class _Terms:
             windows[back:] |= np.where(near, bits[:-back], 0)
         return windows
 
-    def choices(self, cands: Sequence[Candidate]) -> list[tuple[int, bool]]:
-        """_choose() of each candidate (values() first)."""
-        q, covers, near, first, near_first = self.q, self.covers, self.near, self.first, self.near_first
+    def _choices(self, covers: np.ndarray, best: list[float]) -> list[tuple[int, bool]]:
+        """_choose() of each candidate, from its sentences' coverages and the best of them."""
+        q, first = self.q, self.first
+        # The sentences within 0.2 of their passage's best, as numbers within their passage.
+        at = np.flatnonzero(covers >= np.array(best)[self.owner] - 0.2)
+        near = (at - np.array(first[:-1])[self.owner[at]]).tolist()
+        near_first = np.searchsorted(at, first).tolist()
+        covers = covers.tolist()
         out = []
-        for n, cand in enumerate(cands):
+        for n, cand in enumerate(self.cands):
             a, b = near_first[n], near_first[n + 1]
             if b == a + 1 and q.kind == "other":  # the one near-best sentence, which offers nothing asked
                 out.append((near[a], False))

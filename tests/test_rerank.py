@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import example, given, strategies as st
 
+from search import settings as engine_settings
 from search.analysis import STOP_WORDS, stem, words
 from search.questions import offers_kind, read_question
 from search.rerank import FEATURES, WINDOW, _weigh, best_sentence, candidate as make_candidate, feature_rows, rerank
@@ -66,6 +67,13 @@ def test_proximity_is_the_best_window_of_consecutive_terms(seq):
     windows = [seq[i:i + WINDOW] for i in range(max(1, len(seq)))]
     best = max(_weigh(q, {t for t in window if t in q.weights}) for window in windows)
     assert values(q, make_candidate(1.0, "d", "x", ((0, 1),), [seq], {}))["proximity"] == best
+
+
+def test_a_questions_terms_fit_the_bits_of_an_int64():
+    """The re-ranker ORs term bits in int64 arrays: the query-term cap must leave room."""
+    assert engine_settings.get("max_query_terms") <= 63
+    q = read_question("q", {f"t{n}": 1.0 for n in range(engine_settings.get("max_query_terms"))})
+    assert q.code_bits[1].max() < 2**63
 
 
 def test_weigh_bits_is_weigh_of_the_same_terms():
