@@ -7,7 +7,7 @@ with `benchmarks/tune_rerank.py`; the README's Quality section records what each
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import accumulate, chain
+from itertools import accumulate
 from math import fsum
 from typing import Sequence
 
@@ -34,14 +34,6 @@ class Candidate:
     word_codes: np.ndarray  # codes of the words that stand whole in the lowercased text, sorted
     fields: dict  # everything stored, passed through to the result
     starts: np.ndarray | None = None  # where each of its terms starts in text, if stored
-
-
-def candidate(score: float, doc_id: str, text: str, sentences, sentence_terms, fields: dict) -> Candidate:
-    """A Candidate from each sentence's analyzed terms (as strings)."""
-    return Candidate(score=score, doc_id=doc_id, text=text, sentences=sentences,
-                     codes=termcodes.codes(list(chain.from_iterable(sentence_terms))),
-                     lengths=[len(t) for t in sentence_terms],
-                     word_codes=termcodes.decode(termcodes.encode_whole_words(text)), fields=fields)
 
 
 # Kept because the tuning run credited them; tried and dropped at weight 0: title coverage,

@@ -9,6 +9,9 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import STORED_COLUMN
 from whoosh.columns import VarBytesColumn
 
+from search import termcodes
+from search.rerank import Candidate
+
 
 def write(folder: Path, rel: str, content: str | bytes) -> Path:
     """Write one file (text as UTF-8, or raw bytes) below folder and return its path."""
@@ -51,3 +54,11 @@ ODD_QUERIES = [
     "القمر moon", "<script>alert(1)</script>", "a" * 900, "x" * 41 + " moon", "?", "Who is it?",
     "%00%ff", "{{7*7}}", "'; DROP TABLE passages; --", "\\", "moon^100", "te?t", "field:value OR",
 ]
+
+
+def candidate(score: float, doc_id: str, text: str, sentences, sentence_terms, fields: dict) -> Candidate:
+    """A re-ranker Candidate from each sentence's analyzed terms (as strings), coded as the index codes them."""
+    return Candidate(score=score, doc_id=doc_id, text=text, sentences=sentences,
+                     codes=termcodes.codes([t for terms in sentence_terms for t in terms]),
+                     lengths=[len(t) for t in sentence_terms],
+                     word_codes=termcodes.decode(termcodes.encode_whole_words(text)), fields=fields)

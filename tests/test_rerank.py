@@ -13,8 +13,9 @@ from hypothesis import example, given, strategies as st
 from search import settings as engine_settings
 from search.analysis import STOP_WORDS, stem, words
 from search.questions import offers_kind, read_question
-from search.rerank import FEATURES, WINDOW, _weigh, best_sentence, candidate as make_candidate, feature_rows, rerank
+from search.rerank import FEATURES, WINDOW, _weigh, best_sentence, feature_rows, rerank
 from search.sentences import sentence_spans
+from tests.support import candidate as make_candidate
 
 ROOT = Path(__file__).parent.parent
 

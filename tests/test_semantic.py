@@ -19,7 +19,8 @@ from search.errors import IndexMissing, IndexStale
 from search.indexer import index_corpus
 from search.maintenance import add
 from search.questions import read_question
-from search.rerank import Candidate, candidate, rerank
+from search.rerank import Candidate, rerank
+from tests.support import candidate
 from support import make_corpus
 from web import create_app
 
