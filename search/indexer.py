@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Mapping
 
 from whoosh import index as whoosh_index
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import ID, STORED, TEXT, Schema
 
 from . import analysis, buildworkers, docstore, faults, manifest, semantic, settings, spelling
 from .builds import BUILDS, CURRENT, current_build  # noqa: F401  (re-exported: readers import them here)
@@ -32,6 +32,8 @@ from .segmentwriter import PreparedWriter
 from .writelock import writer
 
 TITLE_BOOST = 2.0
+# Fields read only for their words and each word's count: one posting per word (termpool.Tally).
+TALLIED = frozenset({"spell"})
 
 
 def make_schema() -> Schema:
@@ -41,7 +43,7 @@ def make_schema() -> Schema:
         doc_id=ID(stored=True),
         file=ID(stored=True),  # corpus file the document came from: a changed file is replaced whole
         rev=STORED,  # the document's revision in documents.sqlite
-        number=NUMERIC(stored=True),
+        number=STORED,  # its place in the document; never searched (indexed, it cost 8 terms a passage)
         title=TEXT(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST, phrase=False),
         text=TEXT(analyzer=analyzer, stored=True, phrase=True),
         source=STORED,
@@ -70,13 +72,15 @@ class BuildReport:
 
 
 def new_manifest(files: Mapping[str, str], documents: int, passages: int, generation: int,
-                 excluded: Mapping[str, str], seconds: float = 0.0, semantic_model: str = "") -> manifest.Manifest:
+                 excluded: Mapping[str, str], seconds: float = 0.0, semantic_model: str = "",
+                 tallied_segment: str = "") -> manifest.Manifest:
     return manifest.Manifest(
         schema_version=manifest.SCHEMA_VERSION, analyzer=analysis.ANALYZER_NAME,
         analyzer_version=analysis.ANALYZER_VERSION, passage_words=settings.get("passage_words"),
         passage_max_words=settings.get("passage_max_words"), corpus_fingerprint=fingerprint(dict(files)),
         documents=documents, passages=passages, built_at=time.time(), build_seconds=round(seconds, 3),
-        files=dict(files), generation=generation, excluded=dict(excluded), semantic=semantic_model)
+        files=dict(files), generation=generation, excluded=dict(excluded), semantic=semantic_model,
+        tallied_segment=tallied_segment)
 
 
 def build_index(documents: list[Document], index_dir: Path | str, *, files: dict[str, str] | None = None,
@@ -106,7 +110,9 @@ def _build(documents, index_dir, files, origins, excluded, progress, workers=Non
         ix = whoosh_index.create_in(str(build), schema)
         entries = [(doc, origins.get(doc.doc_id, doc.source)) for doc in documents]
 
-        with _gc_paused(), PreparedWriter(ix) as w:  # commits on success, cancels on error
+        # The segment's files stay apart (compound=False): joining them into one file would write
+        # the whole index a second time, and Whoosh reads either.
+        with _gc_paused(), PreparedWriter(ix, tallied=TALLIED, compound=False) as w:  # commits, or cancels on error
             def taken(number: int, why: str | None) -> None:
                 if why:
                     problems.append(why)
@@ -119,11 +125,11 @@ def _build(documents, index_dir, files, origins, excluded, progress, workers=Non
                 _add_from_workers(w, schema, entries, workers, taken, encoder)
             else:
                 for number, entry in enumerate(entries):
-                    cuts, skipped = cut_with_postings(schema, *entry, encoder)
+                    cuts, skipped = cut_with_postings(schema, *entry, encoder, TALLIED)
                     for f, analysed in cuts:
                         w.add_prepared(f, analysed)
                     taken(number, skipped)
-            passages = w.docnum
+            passages, segment = w.docnum, w.newsegment.segment_id()
             faults.reached("build:written")
         generation = ix.latest_generation()
         ix.close()
@@ -131,7 +137,7 @@ def _build(documents, index_dir, files, origins, excluded, progress, workers=Non
         faults.reached("build:stored")
         seconds = time.perf_counter() - started
         manifest.write(build, new_manifest(files, len(kept), passages, generation, excluded, seconds,
-                                           semantic.MODEL_ID if encoder is not None else ""))
+                                           semantic.MODEL_ID if encoder is not None else "", segment))
         faults.reached("build:described")
         _swap_in(index_dir, name)
         faults.reached("build:swapped")
@@ -159,7 +165,8 @@ def _add_from_workers(w: PreparedWriter, schema: Schema, entries: list, workers:
     """Cut and analyse entries in worker processes, adding their passages to w in order."""
     docmaps: list[list[int]] = [[] for _ in range(workers)]  # each worker's passages' numbers in w
     number = 0
-    with buildworkers.Workers(entries, partial(PassageWorker, schema, w.tempdir, w.codec, encoder), workers) as pool:
+    factory = partial(PassageWorker, schema, w.tempdir, w.codec, w.tallied, encoder)
+    with buildworkers.Workers(entries, factory, workers) as pool:
         for index, payload in pool.results():
             for why, passages in payload:
                 for fields, lengths in passages:
@@ -167,7 +174,11 @@ def _add_from_workers(w: PreparedWriter, schema: Schema, entries: list, workers:
                     w.add_stored(fields, lengths)
                 taken(number, why)
                 number += 1
-        runs = [(name, docmaps[index]) for index, names in enumerate(pool.finish()) for name in names]
+        runs = []
+        for index, (names, tally) in enumerate(pool.finish()):
+            runs += [(name, docmaps[index]) for name in names]
+            w.tally.join(tally, docmaps[index])
+        runs += [(name, range(w.docnum)) for name in w.tally_run()]  # numbered as the index already
         # Then each worker encodes a share of the terms for the postings file (search/blockencoder.py).
         lengths = w.length_columns()
         w.adopt_encoded(pool.call("encode", [(runs, lengths, workers)] * workers))

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from . import analysis
 
-SCHEMA_VERSION = 6  # 4: passages store their file and document revision; 5: the spell field;
-# 6: terms and whole words stored as codes, with term offsets (tcodes, tlens, tstarts, wcodes)
+SCHEMA_VERSION = 7  # 4: passages store their file and document revision; 5: the spell field;
+# 6: terms and whole words stored as codes, with term offsets (tcodes, tlens, tstarts, wcodes);
+# 7: a passage's number is stored only, not indexed; the build's spell postings tallied
 MANIFEST_NAME = "manifest.json"
 PENDING_NAME = "manifest.next.json"
 
@@ -36,6 +37,7 @@ class Manifest:
     generation: int = 0  # the Whoosh generation this manifest describes
     excluded: dict[str, str] = field(default_factory=dict)  # doc id taken out by `remove` -> its file
     semantic: str = ""  # the sentence model whose vectors the passages store (search/semantic.py), or ""
+    tallied_segment: str = ""  # the full build's Whoosh segment, whose lexicon fields are tallied (indexer.TALLIED)
 
     def incompatibility(self) -> str | None:
         """Why this index cannot be read by this version of the engine, or None."""

@@ -13,7 +13,7 @@ from .blockencoder import encode_share
 from .chunking import chunk_document
 from .models import Document
 from .segmentwriter import field_postings
-from .termpool import TermPool
+from .termpool import Tally, TermPool
 
 WORKER_POOL_POSTINGS = 2_000_000  # postings a worker holds in memory before writing a run file
 
@@ -100,11 +100,11 @@ def with_postings(schema: Schema, doc: Document, fields: list[dict]) -> list[tup
     return _with_postings(schema, doc, [(f, analysis.words(f["text"]), None) for f in fields])
 
 
-def _with_postings(schema: Schema, doc: Document, passages) -> list[tuple[dict, dict]]:
-    """passages: (fields, words, stems or None) of each passage."""
+def _with_postings(schema: Schema, doc: Document, passages, tallied=frozenset()) -> list[tuple[dict, dict]]:
+    """passages: (fields, words, stems or None) of each passage; tallied: as postings.analysed."""
     title_words = [w for w, _, _ in analysis.words(doc.title)]
     title_positions = postings.stemmed_positions(title_words)
-    return [(f, postings.analysed(schema, title_words, title_positions, [w for w, _, _ in words], stems))
+    return [(f, postings.analysed(schema, title_words, title_positions, [w for w, _, _ in words], stems, tallied))
             for f, words, stems in passages]
 
 
@@ -128,14 +128,16 @@ def cut(documents: Iterable[tuple[Document, str]], encoder=None) -> tuple[list[t
     return kept, problems
 
 
-def cut_with_postings(schema: Schema, doc: Document, origin: str,
-                      encoder=None) -> tuple[list[tuple[dict, dict]], str | None]:
-    """(each passage's fields and postings, None), or ([], why) for a document cut() would skip."""
+def cut_with_postings(schema: Schema, doc: Document, origin: str, encoder=None,
+                      tallied: frozenset[str] = frozenset()) -> tuple[list[tuple[dict, dict]], str | None]:
+    """(each passage's fields and postings, None), or ([], why) for a document cut() would skip.
+
+    Fields in `tallied` get their terms' counts instead of postings (postings.analysed)."""
     try:
         passages = list(_passages(doc, origin, encoder))
     except Exception as exc:
         return [], _problem(doc, origin, exc)
-    return _with_postings(schema, doc, passages), None
+    return _with_postings(schema, doc, passages, tallied), None
 
 
 class PassageWorker:
@@ -145,10 +147,11 @@ class PassageWorker:
     index's when it adopts the runs.
     """
 
-    def __init__(self, schema: Schema, tempdir: str, codec, encoder, index: int):
+    def __init__(self, schema: Schema, tempdir: str, codec, tallied: frozenset[str], encoder, index: int):
         self._schema, self._codec, self._index, self._encoder = schema, codec, index, encoder
         self._store = FileStorage(tempdir)
         self._pool = TermPool(self._store, WORKER_POOL_POSTINGS, prefix=f"worker{index}-")
+        self._tallied, self._tally = tallied, Tally()  # as PreparedWriter(tallied=...) does
         self._passages = 0
         if encoder is not None:
             semantic.side_by_side()  # the other build worker encodes at the same time
@@ -157,20 +160,23 @@ class PassageWorker:
         """Per entry: (why it was skipped or None, [(passage fields, scorable field lengths)])."""
         out = []
         for entry in entries:
-            passages, problem = cut_with_postings(self._schema, *entry, self._encoder)
+            passages, problem = cut_with_postings(self._schema, *entry, self._encoder, self._tallied)
             done = []
             for f, analysed in passages:
                 indexed, lengths = field_postings(self._schema, f, analysed)
                 for name, items in indexed.items():
-                    self._pool.add_items(name, self._passages, items)
+                    if name in self._tallied:
+                        self._tally.add_counts(name, self._passages, items)
+                    else:
+                        self._pool.add_items(name, self._passages, items)
                 self._passages += 1
                 done.append((f, lengths))
             out.append((problem, done))
         return out
 
-    def finish(self) -> list[str]:
-        """The names of the run files holding this worker's postings."""
-        return self._pool.runs()
+    def finish(self) -> tuple[list[str], dict]:
+        """The names of the run files holding this worker's postings, and its tally's terms."""
+        return self._pool.runs(), self._tally.terms
 
     def encode(self, runs, lengths: dict[str, bytes], shares: int) -> str:
         """Encode this worker's share of the terms of every worker's runs; the file's name."""

@@ -101,13 +101,16 @@ def surface_counts(*lowered: list[str]) -> dict[str, int]:
 
 
 def analysed(schema, title_words: list[str], title_positions: dict[str, list[int]],
-             text_words: list[str], text_stems: list | None = None) -> dict[str, Items]:
+             text_words: list[str], text_stems: list | None = None,
+             tallied: frozenset[str] = frozenset()) -> dict[str, Items | dict[str, int]]:
     """Postings of a passage's `text`, `title` and `spell` fields from its lowercased words.
 
     title_positions is stemmed_positions(title_words), worked out once per document;
-    text_stems, stems_of(text_words) when the caller has it already.
+    text_stems, stems_of(text_words) when the caller has it already. A field in `tallied`
+    (termpool.Tally) gets its terms' counts instead of postings items.
     """
     stems = stems_of(text_words) if text_stems is None else text_stems
     return {"text": with_positions(positions_of(stems), schema["text"]),
             "title": counted(frequencies(title_positions), schema["title"]),
-            "spell": counted(surface_counts(title_words, text_words), schema["spell"])}
+            "spell": surface_counts(title_words, text_words) if "spell" in tallied else
+            counted(surface_counts(title_words, text_words), schema["spell"])}

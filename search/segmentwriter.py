@@ -20,7 +20,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from .blockencoder import add_postings, write_encoded
-from .termpool import TermPool, merged, read_run
+from .termpool import Tally, TermPool, merged, read_run
 
 
 class _PickleColumn(PickleColumn):
@@ -58,8 +58,9 @@ def store_uncompressed(perdoc) -> None:
 def field_postings(schema, fields: dict, postings: dict) -> tuple[dict[str, list], dict[str, int]]:
     """(items of each indexed field, length of each scorable one) of a document's fields.
 
-    postings gives some fields' items, exactly as field.index(value) would; the others are
-    indexed here. Pure work on plain data, so build workers can do it.
+    postings gives some fields' items, exactly as field.index(value) would, or for a tallied
+    field (termpool.Tally) its terms' counts; the others are indexed here. Pure work on plain
+    data, so build workers can do it.
     """
     if any(name.startswith("_") for name in fields):
         raise ValueError("boosts and custom stored values (fields named _...) are not supported")
@@ -72,17 +73,19 @@ def field_postings(schema, fields: dict, postings: dict) -> tuple[dict[str, list
             raise ValueError(f"field {name!r}: term vectors and separate spelling are not supported")
         items = indexed[name] = postings[name] if name in postings else list(fieldobj.index(value))
         if fieldobj.scorable:
-            lengths[name] = sum(item[1] for item in items)
+            lengths[name] = sum(items.values()) if isinstance(items, dict) else sum(item[1] for item in items)
     return indexed, lengths
 
 
 class PreparedWriter(SegmentWriter):
     """SegmentWriter that also takes documents with their postings worked out, or in run files."""
 
-    def __init__(self, ix, pool_postings: int = 4_000_000, **kwargs):
+    def __init__(self, ix, pool_postings: int = 4_000_000, tallied: frozenset[str] = frozenset(), **kwargs):
+        """tallied: fields whose postings are tallied (termpool.Tally) rather than kept one by one."""
         super().__init__(ix, **kwargs)
         store_uncompressed(self.perdocwriter)
         self.pool = TermPool(self._tempstorage, pool_postings)
+        self.tallied, self.tally = frozenset(tallied), Tally()
         self._lengths: dict[str, bytearray] = {}  # field -> one length byte per document
         self._adopted: list[tuple[str, Sequence[int]]] = []
         self._encoded: list[str] = []
@@ -97,7 +100,11 @@ class PreparedWriter(SegmentWriter):
         indexed, lengths = field_postings(self.schema, fields, postings)
         self.add_stored(fields, lengths)
         for name, items in indexed.items():
-            self.pool.add_items(name, self.docnum - 1, items)
+            if name in self.tallied:
+                counts = items if isinstance(items, dict) else {b.decode("utf-8"): n for b, n, _, _ in items}
+                self.tally.add_counts(name, self.docnum - 1, counts)
+            else:
+                self.pool.add_items(name, self.docnum - 1, items)
 
     def add_document(self, **fields) -> None:
         self.add_prepared(fields, {})
@@ -131,9 +138,18 @@ class PreparedWriter(SegmentWriter):
     def adopt_encoded(self, names: Sequence[str]) -> None:
         """Take every term's postings already encoded (blockencoder.encode_share) in these files.
 
-        They replace the pool and adopted runs, which must then hold nothing.
+        They replace the pool, the tally and adopted runs, which must then hold nothing.
         """
         self._encoded.extend(names)
+
+    def tally_run(self) -> list[str]:
+        """The tally's postings written out as run files (numbered as this writer's documents),
+        for build workers to encode; the tally is then empty."""
+        pool = TermPool(self._tempstorage, 1 << 62, prefix="tally")
+        for name, docnum, items in self.tally.postings(self.schema):
+            pool.add_items(name, docnum, items)
+        self.tally = Tally()
+        return pool.runs()
 
     def length_columns(self) -> dict[str, bytes]:
         """Each indexed field's length byte (0: none kept) for every document added so far."""
@@ -150,10 +166,12 @@ class PreparedWriter(SegmentWriter):
         self.perdocwriter.close()
         fw, schema = self.fieldwriter, self.schema
         if self._encoded:
-            if self._adopted or self.pool.runs():
+            if self._adopted or self.pool.runs() or self.tally.terms:
                 raise ValueError("postings both encoded and pooled")
             write_encoded(fw, schema, self._tempstorage, self._encoded)
             return
+        for name, docnum, items in self.tally.postings(self.schema):
+            self.pool.add_items(name, docnum, items)
         decoded = [0] + [byte_to_length(b) for b in range(1, 256)]
         current = None
         sources = [self.pool.terms()] + [read_run(self._tempstorage, run, docmap) for run, docmap in self._adopted]

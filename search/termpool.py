@@ -13,6 +13,9 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Iterable, Iterator, Sequence
 
+from whoosh.formats import Frequency
+from whoosh.system import pack_uint
+
 Key = tuple[str, bytes]  # (field name, term bytes)
 Term = tuple[Key, list, list, list]  # (key, docnums ascending, weights, value bytes)
 
@@ -113,3 +116,52 @@ def merged(sources: Iterable[Iterator[Term]]) -> Iterator[Term]:
             weights = [weights[i] for i in order]
             values = [values[i] for i in order]
         yield (key, docnums, weights, values)
+
+
+class Tally:
+    """A lexicon field's postings, tallied: per term, its total frequency and the first document
+    that holds it, instead of one posting per document.
+
+    Fields searched only for their words and how often each occurs (the "did you mean" field)
+    need no more, and a full build spent about a seventh of its time on their postings. Each
+    term then has one posting, on its first document, whose frequency is the term's count in
+    every document: the reader's frequency() is the same; its doc_frequency() is 1.
+    """
+
+    def __init__(self):
+        self.terms: dict[str, dict[str, list[int]]] = {}  # field -> term -> [frequency, first docnum]
+
+    def add_counts(self, fieldname: str, docnum: int, counts: dict[str, int]) -> None:
+        """How often each term occurs in one document's field, docnums ascending from call to call."""
+        terms = self.terms.get(fieldname)
+        if terms is None:
+            terms = self.terms[fieldname] = {}
+        for term, frequency in counts.items():
+            held = terms.get(term)
+            if held is None:
+                terms[term] = [frequency, docnum]
+            else:
+                held[0] += frequency
+
+    def join(self, other: dict[str, dict[str, list[int]]], docmap: Sequence[int]) -> None:
+        """Add another tally's terms, whose documents docmap numbers as this tally's."""
+        for fieldname, theirs in other.items():
+            terms = self.terms.setdefault(fieldname, {})
+            for term, (frequency, first) in theirs.items():
+                held = terms.get(term)
+                if held is None:
+                    terms[term] = [frequency, docmap[first]]
+                else:
+                    held[0] += frequency
+                    held[1] = min(held[1], docmap[first])
+
+    def postings(self, schema) -> Iterator[tuple[str, int, list]]:
+        """(field, docnum, [item]) for each tallied term."""
+        for fieldname, terms in self.terms.items():
+            fmt = schema[fieldname].format
+            if type(fmt) is not Frequency:
+                raise ValueError(f"field {fieldname!r}: only frequency postings can be tallied")
+            for term, (frequency, first) in terms.items():
+                # the item Whoosh's Frequency format (and postings.counted) makes
+                btext = term.encode("utf-8")
+                yield fieldname, first, [(btext, frequency, float(frequency) * fmt.field_boost, pack_uint(frequency))]

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Iterable
 
 from whoosh.index import LockError
+from whoosh.writing import MERGE_SMALL
 
 from . import docstore, faults, manifest, semantic, settings
 from .builds import BUILDS, current_build, leftovers, open_whoosh
@@ -206,14 +207,14 @@ def apply(index_dir: Path, change: Change) -> UpdateReport:
             not report.added and not report.removed:
         return _done(report, found, started)  # nothing to commit
     after = new_manifest(files, report.documents, report.passages, ix.latest_generation() + 1, plan.excluded,
-                         semantic_model=found.semantic)
+                         semantic_model=found.semantic, tallied_segment=found.tallied_segment)
     pending = manifest.Pending(after, tuple(sorted(set(plan.old) | new_ids)))
     manifest.write_pending(build, pending)
     faults.reached("update:recorded")
     try:
         docstore.put(build, (doc for doc, _ in cuts))
         faults.reached("update:stored")
-        _commit(index_dir, ix, change, fields)
+        _commit(index_dir, ix, change, fields, found.tallied_segment)
     except BaseException:
         _undo(index_dir, build)
         raise
@@ -223,7 +224,20 @@ def apply(index_dir: Path, change: Change) -> UpdateReport:
     return _done(report, after, started)
 
 
-def _commit(index_dir: Path, ix, change: Change, fields: list[dict]) -> None:
+def _merge_small_but(kept: str):
+    """Whoosh's MERGE_SMALL policy, except that segment `kept` is never merged.
+
+    The full build's segment tallies its lexicon fields (indexer.TALLIED): each word has one
+    posting, on the first passage that holds it. Merging copies only the postings of passages
+    still live, so a word would go with its first passage though later ones still hold it.
+    """
+    def policy(writer, segments):
+        return [s for s in segments if s.segment_id() == kept] + \
+            MERGE_SMALL(writer, [s for s in segments if s.segment_id() != kept])
+    return policy
+
+
+def _commit(index_dir: Path, ix, change: Change, fields: list[dict], tallied_segment: str) -> None:
     try:
         # We hold our writer lock, so Whoosh's own is free unless some other program took it.
         writer = ix.writer(timeout=min(5.0, settings.get("writer_wait_seconds")))
@@ -238,7 +252,7 @@ def _commit(index_dir: Path, ix, change: Change, fields: list[dict]) -> None:
         for f in fields:
             writer.add_document(**f)
         faults.reached("update:written")
-        writer.commit()
+        writer.commit(mergetype=_merge_small_but(tallied_segment))
     except BaseException:
         if not writer.is_closed:
             writer.cancel()  # releases Whoosh's lock; the files it wrote are leftovers recover() removes

@@ -147,3 +147,35 @@ def test_a_writer_that_has_stored_a_passage_keeps_its_level(tmp_path, passages):
         w.add_document(**passages[1][0])
     [blobs] = stored_blobs(tmp_path)
     assert len(blobs) == 2 and not any(map(stored_plainly, blobs))  # Whoosh's level 3
+
+
+def postings_of(reader, field: str) -> dict[bytes, list[tuple[int, float]]]:
+    """(docnum, weight) of every posting of every term of a field."""
+    out = {}
+    for term in reader.lexicon(field):
+        matcher, out[term] = reader.postings(field, term), []
+        while matcher.is_active():
+            out[term].append((matcher.id(), matcher.weight()))
+            matcher.next()
+    return out
+
+
+@pytest.mark.parametrize("pool_postings", [4_000_000, 997])
+def test_a_tallied_field_keeps_each_words_count_on_its_first_passage(tmp_path, many, pool_postings):
+    def add(ix):
+        with PreparedWriter(ix, pool_postings=pool_postings, tallied=frozenset({"spell"})) as w:
+            for fields, analysed in many:
+                w.add_prepared(fields, analysed)
+    whoosh_files(tmp_path / "whoosh", many)
+    build(tmp_path / "ours", add)
+    with whoosh_index.open_dir(str(tmp_path / "whoosh")).reader() as theirs, \
+            whoosh_index.open_dir(str(tmp_path / "ours")).reader() as ours:
+        for field in ("text", "title", "doc_id", "pid"):
+            assert postings_of(ours, field) == postings_of(theirs, field)
+        words = list(theirs.lexicon("spell"))
+        assert list(ours.lexicon("spell")) == words and len(words) > 250
+        for word in words:
+            assert ours.frequency("spell", word) == theirs.frequency("spell", word)
+            assert ours.doc_frequency("spell", word) == 1
+            first = next(iter(theirs.postings("spell", word).all_ids()))
+            assert list(ours.postings("spell", word).all_ids()) == [first]

@@ -239,9 +239,9 @@ def test_served_workers_and_encoding_build_workers_keep_blas_to_one_thread(tmp_p
     if not _blas_threads():
         pytest.skip("numpy here has no BLAS that threadpoolctl sees")
     threadpool_limits(limits=2, user_api="blas")
-    PassageWorker(None, str(tmp_path), None, None, 0)  # words only: nothing to encode
+    PassageWorker(None, str(tmp_path), None, frozenset(), None, 0)  # words only: nothing to encode
     assert _blas_threads() == {2}
-    PassageWorker(None, str(tmp_path), None, object(), 0)
+    PassageWorker(None, str(tmp_path), None, frozenset(), object(), 0)
     assert _blas_threads() == {1}
     threadpool_limits(limits=2, user_api="blas")
     corpus = make_corpus(tmp_path / "corpus", CORPUS)

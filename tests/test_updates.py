@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+from whoosh.index import open_dir
 
 from search import faults, manifest
 from search.builds import BUILDS, current_build
@@ -16,6 +17,7 @@ from search.errors import BadQuery, IndexBusy, IndexStale, IndexUnavailable
 from search.indexcheck import check_index
 from search.indexer import index_corpus
 from search.maintenance import add, remove, rescan
+from search.spelling import correct_word
 from search.writelock import writer_lock
 from indexstate import snapshot
 from support import make_corpus, stored_blobs, stored_plainly
@@ -103,6 +105,25 @@ def test_updates_and_their_merges_store_passages_as_the_full_build_does(folders,
     assert all(stored_plainly(blob) for blobs in segments for blob in blobs)
     found = ids(Engine(index), "alpha 7")
     assert found[0] == "a7" and sorted(found[1:]) == [f"a{n}" for n in range(7)]
+
+
+def test_a_word_stays_known_to_spelling_when_the_passage_carrying_its_tally_goes(folders, tmp_path):
+    # The full build tallies the spell field: "telescope" has one posting, on note n1's passage
+    # (the first that holds it), counting n2's too. Merging that segment after n1 goes would
+    # drop the word though n2 still holds it, so updates never merge the build's segment.
+    corpus, index = folders
+    tallied = manifest.read(current_build(index)).tallied_segment
+    remove(index, ["n1"])
+    for n in range(8):  # enough small commits for Whoosh to merge some of them
+        add(corpus, index, [make_corpus(tmp_path / f"x{n}", {f"a{n}.txt": article(f"A{n}", f"Alpha {n} here.")}) / f"a{n}.txt"])
+    build = current_build(index)
+    assert manifest.read(build).tallied_segment == tallied != ""
+    ix = open_dir(str(build))
+    assert tallied in [segment.segment_id() for segment in ix._segments()]
+    assert len(ix._segments()) < 9  # the other segments were merged
+    with ix.reader() as reader:
+        assert reader.frequency("spell", "telescope") >= 1
+        assert correct_word(reader, "telescpe") == "telescope"
 
 
 def test_removed_documents_stay_out_until_added_again(folders):
@@ -198,7 +219,7 @@ def test_check_finds_problems_and_index_repairs_them(folders, capsys):
 
 def test_a_damaged_index_is_refused_then_rebuilt_from_the_corpus(folders):
     corpus, index = folders
-    for seg in current_build(index).glob("MAIN_*.seg"):
+    for seg in current_build(index).glob("MAIN_*.*"):  # the build's segment files (not compound)
         seg.write_bytes(b"\0" * 100)
     engine = Engine(index)
     with pytest.raises(IndexStale, match="damaged.*qa-search index --rebuild") as caught:
