@@ -110,7 +110,7 @@ def analysed(schema, title_words: list[str], title_positions: dict[str, list[int
     (termpool.Tally) gets its terms' counts instead of postings items.
     """
     stems = stems_of(text_words) if text_stems is None else text_stems
+    spell = surface_counts(title_words, text_words)
     return {"text": with_positions(positions_of(stems), schema["text"]),
             "title": counted(frequencies(title_positions), schema["title"]),
-            "spell": surface_counts(title_words, text_words) if "spell" in tallied else
-            counted(surface_counts(title_words, text_words), schema["spell"])}
+            "spell": spell if "spell" in tallied else counted(spell, schema["spell"])}
