@@ -95,7 +95,8 @@ def segment_key(reader: IndexReader) -> str:
 
 
 class FastScorer:
-    """Scores OR-of-terms queries like Whoosh BM25F; caches per-segment term impacts, LRU-bounded."""
+    """Scores OR-of-terms queries like Whoosh BM25F; caches per-segment term impacts, LRU-bounded.
+    One question at a time: it adds every question's scores up in one array it keeps."""
 
     def __init__(self, B: float = 0.75, K1: float = 1.2, max_cached_postings: int = 12_000_000,
                  max_cached_terms: int = 200_000):
@@ -114,6 +115,8 @@ class FastScorer:
         self._postings: OrderedDict[tuple, tuple] = OrderedDict()
         self._cached = 0
         self._alive: dict[tuple[str, int], np.ndarray | None] = {}
+        self._sums = np.zeros(0)  # scores by global docnum, all 0 between questions (_accumulate)
+        self._touched: list[tuple[int, np.ndarray]] = []  # (offset, docnums) written since the last _clear()
 
     # -- per-segment caches ------------------------------------------------------------
 
@@ -191,19 +194,33 @@ class FastScorer:
 
     def scores(self, reader: IndexReader, terms: list[Term]) -> np.ndarray:
         """Dense BM25F score per global docnum (0 where nothing matched or deleted)."""
-        return self._scored(reader, terms)[0]
+        scores, _ = self._accumulate(reader, terms)
+        try:
+            return scores.copy()
+        finally:
+            self._clear()
 
-    def _scored(self, reader: IndexReader, terms: list[Term]) -> tuple[np.ndarray, np.ndarray | None]:
-        """scores(), and the docnums of the shortest postings list of at least PROBE documents
-        (for top_k() to probe), or None."""
+    def _accumulate(self, reader: IndexReader, terms: list[Term]) -> tuple[np.ndarray, np.ndarray | None]:
+        """The score of every global docnum, summed into the scorer's own array (a view of it,
+        valid until _clear()); and the docnums of the shortest postings list of at least PROBE
+        documents (for top_k() to probe), or None.
+
+        The array is kept from question to question and cleared where it was written: a new
+        array as long as the index, every question, costs more in fresh memory pages than the
+        adding itself. Each term's contributions are added in the order of the terms, as a
+        bincount of their concatenation would, so every score is the same to the last bit."""
         if not isinstance(reader, IndexReader):  # a Searcher: score its reader
             reader = reader.reader()
         total = reader.doc_count_all()
+        if len(self._sums) < total:
+            self._sums = np.zeros(total)
+        sums = self._sums[:total]
         leaves = [(leaf, offset, segment_key(leaf)) for leaf, offset in reader.leaf_readers()]
         prepared = self._prepare_terms(reader, leaves, terms, total)
-        parts_ids, parts_scores = [], []
+        probe, touched = None, self._touched
         for n, (leaf, offset, key) in enumerate(leaves):
             alive = self._alive_mask(leaf, key)
+            part = sums[offset:offset + leaf.doc_count_all()]
             for fieldname, btext, idf, avgfl, boost, frequencies in prepared:
                 if not frequencies[n]:  # not in this segment
                     continue
@@ -213,15 +230,24 @@ class FastScorer:
                 if alive is not None:
                     keep = alive[ids]
                     ids, contrib = ids[keep], contrib[keep]
-                parts_ids.append(ids.astype(np.int64) + offset if offset else ids)
-                parts_scores.append(contrib)
+                np.add.at(part, ids, contrib)
+                touched.append((offset, ids))
+                if len(ids) >= PROBE and (probe is None or len(ids) < len(probe[1])):
+                    probe = (offset, ids)
         if len(self._segments) > len(leaves):
             self.forget({key for _, _, key in leaves})
-        probe = min((ids for ids in parts_ids if len(ids) >= PROBE), key=len, default=None)
-        if not parts_ids:
-            return np.zeros(total), None
-        return np.bincount(np.concatenate(parts_ids), weights=np.concatenate(parts_scores),
-                           minlength=total), probe
+        if probe is not None:
+            probe = probe[1] + probe[0] if probe[0] else probe[1]
+        return sums, probe
+
+    def _clear(self) -> None:
+        """Zero what _accumulate() wrote: a few postings lists, or the whole array when that is less work."""
+        if sum(len(ids) for _, ids in self._touched) * 4 > len(self._sums):
+            self._sums.fill(0.0)
+        else:
+            for offset, ids in self._touched:
+                self._sums[offset:][ids] = 0.0
+        self._touched.clear()
 
     def search(self, reader: IndexReader, terms: list[Term], k: int = 10,
                allowed: np.ndarray | None = None) -> list[tuple[float, int]]:
@@ -229,10 +255,13 @@ class FastScorer:
         `allowed`, a boolean array by docnum, keeps only those documents (a filter)."""
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
-        scores, probe = self._scored(reader, terms)
-        if allowed is not None:
-            return top_k(np.where(allowed[: len(scores)], scores, 0.0), k)
-        return top_k(scores, k, probe)
+        try:
+            scores, probe = self._accumulate(reader, terms)
+            if allowed is not None:
+                return top_k(np.where(allowed[: len(scores)], scores, 0.0), k)
+            return top_k(scores, k, probe)
+        finally:
+            self._clear()
 
     def _prepare_terms(self, reader: IndexReader, leaves: list, terms: list[Term], total: int):
         """(fieldname, bytes, idf, avgfl, boost, frequency in each leaf) per term; unknown fields

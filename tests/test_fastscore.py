@@ -165,6 +165,32 @@ def test_small_cache_gives_same_scores(tmp_path, corpus):
     assert len(scorer._frequencies) == 5
 
 
+def test_one_scorer_asked_in_turn_scores_like_a_fresh_one(tmp_path, corpus):
+    """The scorer keeps one array of sums from question to question: after a question of common
+    words (cleared whole) or of one rare word (cleared where it wrote), and after a filtered
+    search, the next question's scores are those of a new scorer, to the last bit."""
+    passages, questions = corpus
+    ix = build(tmp_path, passages)
+    scorer = FastScorer()
+    with ix.searcher() as searcher:
+        counts = {}
+        for p in passages:
+            for t in terms(p["text"]):
+                counts[t] = counts.get(t, 0) + 1
+        rare = [t for t, n in sorted(counts.items()) if n == 1][:10]
+        assert rare
+        asked = [q for pair in zip(questions[:10], rare) for q in pair]
+        allowed = np.zeros(searcher.doc_count_all(), dtype=bool)
+        allowed[::2] = True
+        for question in asked:
+            qterms = query_terms(question)
+            fresh = FastScorer().scores(searcher, qterms)
+            assert np.array_equal(scorer.scores(searcher, qterms), fresh)
+            assert scorer.search(searcher, qterms, K) == FastScorer().search(searcher, qterms, K)
+            assert scorer.search(searcher, qterms, K, allowed) == top_k(np.where(allowed, fresh, 0.0), K)
+            assert not scorer._sums.any() and not scorer._touched
+
+
 def test_cached_frequencies_are_whooshs(tmp_path, corpus):
     passages, questions = corpus
     ix = build(tmp_path, passages, parts=2)
