@@ -47,11 +47,7 @@ def check_page(page: object, k: int) -> int:
 
 
 def _candidate(raw: RawHit) -> Candidate:
-    f = raw.fields
-    return Candidate(score=float(raw.score), doc_id=f["doc_id"], text=f["text"], sentences=f["sents"],
-                     codes=termcodes.decode(f["tcodes"]), lengths=f["tlens"],
-                     word_codes=termcodes.decode(f["wcodes"]), fields=f,
-                     starts=termcodes.decode_starts(f["tstarts"]))
+    return Candidate(raw.score, raw.passage)
 
 
 def _found_terms(q: Question, cand: Candidate) -> list[str]:

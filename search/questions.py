@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import accumulate
 from math import fsum
 from typing import Mapping
 
@@ -35,15 +36,30 @@ def answer_kind(question: str) -> str:
     return next((kind for kind, pattern in _KINDS if pattern.search(lowered)), "other")
 
 
+def kind_marks(kind: str, sentence: str) -> tuple[str, ...]:
+    """What in the sentence could answer a question of this kind, lowercased: its numbers, its
+    names (capitalised words not opening it), or its first date; () for kind "other"."""
+    if kind == "number":
+        return tuple(m.group().lower() for m in _NUMBER.finditer(sentence))
+    if kind == "date":
+        found = _DATE.search(sentence)
+        return (found.group().lower(),) if found else ()
+    if kind in ("person", "place"):
+        return tuple(m.group().lower() for m in _NAME.finditer(sentence))
+    return ()
+
+
+def offers(kind: str, marks: tuple[str, ...], question_words: frozenset[str]) -> bool:
+    """Whether kind_marks() of a sentence offer an answer: any date, else a number or name the
+    question does not itself hold."""
+    if kind == "date":
+        return bool(marks)
+    return any(m not in question_words for m in marks)
+
+
 def offers_kind(kind: str, sentence: str, question_words: frozenset[str]) -> bool:
     """Does the sentence hold something of the kind asked for (a name not in the question, a year...)."""
-    if kind == "number":
-        return any(m.group().lower() not in question_words for m in _NUMBER.finditer(sentence))
-    if kind == "date":
-        return bool(_DATE.search(sentence))
-    if kind in ("person", "place"):
-        return any(m.group().lower() not in question_words for m in _NAME.finditer(sentence))
-    return False
+    return offers(kind, kind_marks(kind, sentence), question_words)
 
 
 @dataclass(frozen=True)
@@ -96,6 +112,18 @@ class Question:
         place = {c: n for n, c in enumerate(codes)}
         keys = sorted(place[term_code(a)] * len(codes) + place[term_code(b)] for a, b in self.bigrams)
         return np.array(codes, dtype=DTYPE), np.array(keys, dtype=np.int64)
+
+    @cached_property
+    def code_lookup(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The codes of the weighted terms and of the bigrams' terms together, sorted; for each,
+        its term bit (0 for a term not weighted) and its place among bigram_keys' codes (-1 for
+        none)."""
+        bits = self.term_bits
+        paired = {t for pair in self.bigrams for t in pair}
+        found = sorted((term_code(t), bits.get(t, 0), t in paired) for t in bits.keys() | paired)
+        places = accumulate(int(p) for _, _, p in found)  # bigram terms sorted by code, counted from 1
+        return (np.array([c for c, _, _ in found], dtype=DTYPE), np.array([b for _, b, _ in found], dtype=np.int64),
+                np.array([n - 1 if p else -1 for (_, _, p), n in zip(found, places)], dtype=np.int64))
 
     @cached_property
     def _bit_weights(self) -> dict[int, float]:

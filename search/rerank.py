@@ -6,34 +6,38 @@ with `benchmarks/tune_rerank.py`; the README's Quality section records what each
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import accumulate
 from math import fsum
+from operator import attrgetter
 from typing import Sequence
 
 import numpy as np
 
 from . import termcodes
-from .questions import Question, offers_kind
+from .passages import Passage
+from .questions import Question, kind_marks, offers
 from .scan import all_tokens
 from .semantic import similarities
 
 WINDOW = 12  # terms in the proximity window
+TABLE_TERMS = 12  # questions of at most this many terms weigh their term sets through a table
 
 
-@dataclass(frozen=True)
 class Candidate:
-    """A first-stage hit with what the index stored for re-ranking."""
+    """A first-stage hit: its score and its passage, whose attributes (doc_id, text, sentences,
+    codes, lengths, word_codes, fields, starts) it shows as its own."""
 
-    score: float
-    doc_id: str
-    text: str
-    sentences: Sequence[Sequence[int]]  # (start, end) spans relative to text
-    codes: np.ndarray  # codes of its sentences' analyzed terms, one sentence after another (termcodes)
-    lengths: Sequence[int]  # how many of them each sentence has
-    word_codes: np.ndarray  # codes of the words that stand whole in the lowercased text, sorted
-    fields: dict  # everything stored, passed through to the result
-    starts: np.ndarray | None = None  # where each of its terms starts in text, if stored
+    __slots__ = ("score", "passage")
+
+    def __init__(self, score: float, passage: Passage):
+        self.score, self.passage = score, passage
+
+    def __repr__(self) -> str:
+        return f"Candidate(score={self.score!r}, doc_id={self.passage.doc_id!r})"
+
+
+for _name in Passage.__dataclass_fields__:
+    setattr(Candidate, _name, property(attrgetter(f"passage.{_name}")))
 
 
 # Kept because the tuning run credited them; tried and dropped at weight 0: title coverage,
@@ -75,19 +79,35 @@ def _choose(q: Question, cand: Candidate, covers: list[float], near: list[int]) 
     kind asked, from each sentence's coverage and `near`: the sentences whose coverage is within
     0.2 of the best one's. Only those compete on the bonuses below."""
     if not cand.sentences:
-        return -1, offers_kind(q.kind, cand.text, q.words)
-    if len(near) == 1:  # the best-covered one, whatever its bonuses
-        s, e = cand.sentences[near[0]]
-        return near[0], offers_kind(q.kind, cand.text[s:e], q.words)
-    offers: dict[int, bool] = {}
+        return -1, _offers(q, cand, -1)
+    best = max(near, key=lambda i: (covers[i] + 0.1 * _offers(q, cand, i) - 0.2 * _asks(cand, i), -i))
+    return best, _offers(q, cand, best)
 
-    def merit(i: int) -> tuple[float, int]:
+
+_MARKS_OF = {"number": "number", "date": "date", "person": "name", "place": "name"}  # kinds that share marks
+
+
+def _offers(q: Question, cand: Candidate, i: int) -> bool:
+    """offers_kind() of the passage's sentence i (-1: its whole text); the sentence's marks of
+    the kind are worked out once and kept with the passage."""
+    if q.kind not in _MARKS_OF:
+        return False
+    memo, key = cand.passage.memo, (_MARKS_OF[q.kind], i)
+    marks = memo.get(key)
+    if marks is None:
+        s, e = cand.sentences[i] if i >= 0 else (0, len(cand.text))
+        marks = memo[key] = kind_marks(q.kind, cand.text[s:e])
+    return offers(q.kind, marks, q.words)
+
+
+def _asks(cand: Candidate, i: int) -> bool:
+    """Whether the passage's sentence i is itself a question; kept with the passage."""
+    memo, key = cand.passage.memo, ("?", i)
+    found = memo.get(key)
+    if found is None:
         s, e = cand.sentences[i]
-        text = cand.text[s:e]
-        offers[i] = offers_kind(q.kind, text, q.words)
-        return (covers[i] + 0.1 * offers[i] - 0.2 * text.rstrip().endswith("?"), -i)
-    best = max(near, key=merit)
-    return best, offers[best]
+        found = memo[key] = cand.text[s:e].rstrip().endswith("?")
+    return found
 
 
 def _exact(q: Question, cands: Sequence[Candidate]) -> list[float]:
@@ -118,23 +138,28 @@ def feature_columns(q: Question, cands: Sequence[Candidate]) -> tuple[list[list[
     """
     if not cands:
         return [[] for _ in FEATURES], []
-    top = max(c.score for c in cands) or 1.0
+    scores = [c.score for c in cands]
+    doc_ids = [c.passage.doc_id for c in cands]
+    top = max(scores) or 1.0
     doc_best: dict[str, float] = {}
-    for c in cands:
-        doc_best[c.doc_id] = max(doc_best.get(c.doc_id, 0.0), c.score)
+    for doc_id, score in zip(doc_ids, scores):
+        doc_best[doc_id] = max(doc_best.get(doc_id, 0.0), score)
     terms = _Terms(q, cands)
     sentence, two, density, coverage, proximity, chosen = terms.values()
-    meaning = [similarities(q.vector, c.fields.get("vec")) for c in cands]
+    if q.vector is None:
+        meaning = [(0.0, 0.0)] * len(cands)
+    else:
+        meaning = [similarities(q.vector, c.passage.fields.get("vec")) for c in cands]
     values = {
-        "bm25": [c.score / top for c in cands],
+        "bm25": [score / top for score in scores],
         "coverage": coverage,
         "sentence": sentence,
         "two_sentences": two,
         "proximity": proximity,
         "bigrams": terms.bigram_shares(),
         "exact": _exact(q, cands),
-        "doc_best": [doc_best[c.doc_id] / top for c in cands],
-        "kind": [float(offers) for _, offers in chosen],
+        "doc_best": [doc_best[doc_id] / top for doc_id in doc_ids],
+        "kind": [float(offered) for _, offered in chosen],
         "density": density,
         "semantic": [m[0] for m in meaning],
         "semantic_sentence": [m[1] for m in meaning],
@@ -150,24 +175,39 @@ class _Terms:
 
     def __init__(self, q: Question, cands: Sequence[Candidate]):
         self.q, self.cands, self.n = q, cands, len(cands)
-        counts = [len(c.lengths) for c in cands]
-        lengths = [n for c in cands for n in c.lengths]
-        self.lengths = np.array(lengths, dtype=np.float64)
+        passages = [c.passage for c in cands]
+        counts = [len(p.lengths) for p in passages]
+        lengths = np.concatenate([p.lengths for p in passages])
+        self.lengths = lengths.astype(np.float64)
         self.owner = np.repeat(np.arange(self.n), counts)  # each sentence's candidate
         self.first = [0, *accumulate(counts)]  # each candidate's first sentence
-        self.codes = np.concatenate([c.codes for c in cands])
-        known, bits = q.code_bits
+        codes = [p.codes for p in passages]
+        self.codes = np.concatenate(codes)
+        # One look-up for both the weighted terms and the bigrams' terms.
+        known, bits, places = q.code_lookup
         found, at = termcodes.among(self.codes, known)
-        self.where = np.flatnonzero(found)  # the hits' positions
-        self.bits = bits[at[self.where]]
+        at_bits = np.where(found, bits[at], 0)  # the bit of the weighted term at each position, else 0
+        self.where = np.flatnonzero(at_bits)  # the hits' positions
+        self.bits = at_bits[self.where]
+        self.places = np.where(found, places[at], -1)  # where each position's term is among q.bigram_keys[0], else -1
         self.sentence = np.searchsorted(np.cumsum(lengths), self.where, side="right")  # each hit's sentence
         self.cand = self.owner[self.sentence]  # each hit's candidate
-        self.position_owner = np.repeat(np.arange(self.n), [len(c.codes) for c in cands])
+        self.position_owner = np.repeat(np.arange(self.n), [len(c) for c in codes])
 
     def _weigh(self, *sets: np.ndarray) -> list[np.ndarray]:
         """Each array of term sets as the weights of its sets, every distinct set weighed once."""
-        distinct, inverse = np.unique(np.concatenate(sets), return_inverse=True)
-        weights = np.array([self.q.weigh_bits(b) for b in distinct.tolist()], dtype=np.float64)[inverse]
+        every = np.concatenate(sets)
+        terms = len(self.q.weights)
+        if terms <= TABLE_TERMS:  # a table of every set of the question's terms, filled where used
+            used = np.zeros(1 << terms, dtype=bool)
+            used[every] = True
+            distinct = np.flatnonzero(used)
+            table = np.zeros(1 << terms)
+            table[distinct] = [self.q.weigh_bits(b) for b in distinct.tolist()]
+            weights = table[every]
+        else:
+            distinct, inverse = np.unique(every, return_inverse=True)
+            weights = np.array([self.q.weigh_bits(b) for b in distinct.tolist()], dtype=np.float64)[inverse]
         return np.split(weights, np.cumsum([len(s) for s in sets[:-1]]))
 
     def _best(self, owner: np.ndarray, values: np.ndarray) -> list[float]:
@@ -214,8 +254,8 @@ class _Terms:
         out = []
         for n, cand in enumerate(self.cands):
             a, b = near_first[n], near_first[n + 1]
-            if b == a + 1 and q.kind == "other":  # the one near-best sentence, which offers nothing asked
-                out.append((near[a], False))
+            if b == a + 1:  # the one near-best sentence, whatever its bonuses
+                out.append((near[a], _offers(q, cand, near[a])))
             else:
                 out.append(_choose(q, cand, covers[first[n]:first[n + 1]], near[a:b]))
         return out
@@ -227,7 +267,8 @@ class _Terms:
         if not q.bigrams:
             return [0.0] * self.n
         codes, keys = q.bigram_keys
-        found, at = termcodes.among(self.codes, codes)
+        at = self.places
+        found = at >= 0
         pairs = found[1:] & found[:-1] & (owner[1:] == owner[:-1])
         pair_keys = at[:-1][pairs] * len(codes) + at[1:][pairs]
         wanted = termcodes.among(pair_keys, keys)[0]

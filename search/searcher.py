@@ -18,17 +18,22 @@ from . import manifest, settings
 from .builds import current_build, damaged, open_whoosh
 from .fastscore import FastScorer
 from .docstore import DocumentStore
-from .stored import stored_fields
+from .passages import Passage, PassageCache
 from .models import Document, Source
 from .errors import IndexMissing, IndexStale
 
 
 @dataclass(frozen=True)
 class RawHit:
-    """A scored passage straight from the index: its stored fields and its score."""
+    """A scored passage straight from the index: its score and the passage."""
 
     score: float
-    fields: dict
+    passage: Passage
+
+    @property
+    def fields(self) -> dict:
+        """The passage's stored fields."""
+        return self.passage.fields
 
 
 def _up_to_date(searcher: Searcher) -> bool:
@@ -52,6 +57,7 @@ class IndexHandle:
         # across reopened searchers; the lock keeps its cache updates one at a time.
         self._scorer = FastScorer(B=settings.get("bm25_b"), K1=settings.get("bm25_k1"))
         self._score_lock = threading.Lock()
+        self._passages = PassageCache(settings.get("passage_cache"))
         self.manifest: manifest.Manifest | None = None
 
     def _open_build(self) -> None:
@@ -109,8 +115,8 @@ class IndexHandle:
             allowed[list(searcher.docs_for_query(filter))] = True
         with self._score_lock:
             top = self._scorer.search(searcher.reader(), terms, limit, allowed)
-        fields = stored_fields(searcher.reader(), [docnum for _, docnum in top])
-        return [RawHit(score, f) for (score, _), f in zip(top, fields)]
+        passages = self._passages.read(searcher.reader(), [docnum for _, docnum in top])
+        return [RawHit(score, p) for (score, _), p in zip(top, passages)]
 
     def document(self, doc_id: str) -> Document | None:
         """The whole document as indexed, by id (never by path): the revision the live passages cite."""

@@ -5,11 +5,13 @@ import zlib
 
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import STORED_COLUMN
 from whoosh.columns import VarBytesColumn
 
 from search import termcodes
+from search.passages import Passage
 from search.rerank import Candidate
 
 
@@ -58,7 +60,8 @@ ODD_QUERIES = [
 
 def candidate(score: float, doc_id: str, text: str, sentences, sentence_terms, fields: dict) -> Candidate:
     """A re-ranker Candidate from each sentence's analyzed terms (as strings), coded as the index codes them."""
-    return Candidate(score=score, doc_id=doc_id, text=text, sentences=sentences,
-                     codes=termcodes.codes([t for terms in sentence_terms for t in terms]),
-                     lengths=[len(t) for t in sentence_terms],
-                     word_codes=termcodes.decode(termcodes.encode_whole_words(text)), fields=fields)
+    return Candidate(score, Passage(doc_id=doc_id, text=text, sentences=sentences,
+                                    codes=termcodes.codes([t for terms in sentence_terms for t in terms]),
+                                    lengths=np.array([len(t) for t in sentence_terms], dtype=np.int64),
+                                    word_codes=termcodes.decode(termcodes.encode_whole_words(text)),
+                                    fields=fields))

@@ -13,7 +13,7 @@ from hypothesis import example, given, strategies as st
 from search import settings as engine_settings
 from search.analysis import STOP_WORDS, stem, words
 from search.questions import offers_kind, read_question
-from search.rerank import FEATURES, WINDOW, _weigh, best_sentence, feature_rows, rerank
+from search.rerank import FEATURES, WINDOW, Candidate, _weigh, best_sentence, feature_rows, rerank
 from search.sentences import sentence_spans
 from tests.support import candidate as make_candidate
 
@@ -34,7 +34,7 @@ def question(text: str, weights: dict[str, float] | None = None):
 def values(q, cand, top: float | None = None, doc_best: float | None = None) -> dict[str, float]:
     """The candidate's features among others that set the best first-stage score (top) and
     its document's best (doc_best)."""
-    others = [dataclasses.replace(cand, score=score, doc_id=doc_id, fields={})
+    others = [Candidate(score, dataclasses.replace(cand.passage, doc_id=doc_id, fields={}))
               for score, doc_id in ((top, "top"), (doc_best, cand.doc_id)) if score is not None]
     row, _ = feature_rows(q, [cand, *others])[0]
     return dict(zip(FEATURES, row))
