@@ -194,9 +194,8 @@ class FastScorer:
 
     def scores(self, reader: IndexReader, terms: list[Term]) -> np.ndarray:
         """Dense BM25F score per global docnum (0 where nothing matched or deleted)."""
-        scores, _ = self._accumulate(reader, terms)
         try:
-            return scores.copy()
+            return self._accumulate(reader, terms)[0].copy()
         finally:
             self._clear()
 
