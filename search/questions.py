@@ -36,6 +36,11 @@ def answer_kind(question: str) -> str:
     return next((kind for kind, pattern in _KINDS if pattern.search(lowered)), "other")
 
 
+# The kinds that kind_marks() finds marks for, each named by the marks it looks for (a person
+# and a place are both names).
+MARKS_OF = {"number": "number", "date": "date", "person": "name", "place": "name"}
+
+
 def kind_marks(kind: str, sentence: str) -> tuple[str, ...]:
     """What in the sentence could answer a question of this kind, lowercased: its numbers, its
     names (capitalised words not opening it), or its first date; () for kind "other"."""

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import termcodes
 from .passages import Passage
-from .questions import Question, kind_marks, offers
+from .questions import MARKS_OF, Question, kind_marks, offers
 from .scan import all_tokens
 from .semantic import similarities
 
@@ -84,15 +84,12 @@ def _choose(q: Question, cand: Candidate, covers: list[float], near: list[int]) 
     return best, _offers(q, cand, best)
 
 
-_MARKS_OF = {"number": "number", "date": "date", "person": "name", "place": "name"}  # kinds that share marks
-
-
 def _offers(q: Question, cand: Candidate, i: int) -> bool:
     """offers_kind() of the passage's sentence i (-1: its whole text); the sentence's marks of
     the kind are worked out once and kept with the passage."""
-    if q.kind not in _MARKS_OF:
+    if q.kind not in MARKS_OF:
         return False
-    memo, key = cand.passage.memo, (_MARKS_OF[q.kind], i)
+    memo, key = cand.passage.memo, (MARKS_OF[q.kind], i)
     marks = memo.get(key)
     if marks is None:
         s, e = cand.sentences[i] if i >= 0 else (0, len(cand.text))
