@@ -57,7 +57,7 @@ class IndexHandle:
         # across reopened searchers; the lock keeps its cache updates one at a time.
         self._scorer = FastScorer(B=settings.get("bm25_b"), K1=settings.get("bm25_k1"))
         self._score_lock = threading.Lock()
-        self._passages = PassageCache(settings.get("passage_cache"))
+        self._passages = PassageCache(settings.get("passage_cache_mb") << 20)
         self.manifest: manifest.Manifest | None = None
 
     def _open_build(self) -> None:

@@ -34,8 +34,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("bm25_b", 0.5, "BM25F length normalization of the first stage"),
     Setting("rerank_depth", 30, "first-stage candidates the re-ranker orders together; deeper pages "
                                 "take the next blocks"),
-    Setting("passage_cache", 20_000, "passages each process keeps decoded for re-ranking, the most recently "
-                                     "found ones (0: none)", "QA_SEARCH_PASSAGE_CACHE"),
+    Setting("passage_cache_mb", 128, "memory each process may keep decoded passages in for re-ranking, the most "
+                                     "recently found ones (0: none)", "QA_SEARCH_PASSAGE_CACHE_MB"),
     Setting("semantic", "auto", "new indexes store each passage's sentence-model vector, and questions are "
                             "re-ranked with it: auto (when the model is installed), on, off",
             "QA_SEARCH_SEMANTIC"),

@@ -9,7 +9,7 @@ from search import rerank as rerank_module
 from search.engine import Engine
 from search.indexer import index_corpus
 from search.maintenance import add, remove
-from search.passages import Passage, PassageCache
+from search.passages import Passage, PassageCache, footprint
 from search.stored import stored_fields
 from support import make_corpus
 
@@ -42,7 +42,7 @@ def folders(tmp_path):
     return corpus, index
 
 
-def test_cache_gives_what_each_segment_stores_and_keeps_the_most_recent(folders, tmp_path):
+def test_cache_gives_what_each_segment_stores_and_keeps_the_most_recent_within_its_bytes(folders, tmp_path):
     corpus, index = folders
     engine = Engine(index)
     extra = make_corpus(tmp_path / "more", {"mars.txt": article("Mars", "A volcano on Mars erupted in 2004."),
@@ -52,13 +52,15 @@ def test_cache_gives_what_each_segment_stores_and_keeps_the_most_recent(folders,
     reader = engine.index.searcher().reader()
     assert len(reader.leaf_readers()) >= 2
     everything = list(range(reader.doc_count_all()))
-    cache = PassageCache(size=3)
+    room = sum(footprint(Passage.from_fields(f)) for f in stored_fields(reader, everything[-3:]))
+    cache = PassageCache(max_bytes=room)  # room for the last three
     first = cache.read(reader, everything)
     assert all(same_passage(p, Passage.from_fields(f)) for p, f in zip(first, stored_fields(reader, everything)))
-    assert len(cache) == 3
+    assert len(cache) == 3 and cache.held == room
     last = everything[-3:]
     again = cache.read(reader, last)
     assert all(a is b for a, b in zip(again, first[-3:]))  # kept, not read again
+    assert cache.held == room  # and not counted again
     assert all(a is not b for a, b in zip(cache.read(reader, everything[:1]), first[:1]))  # pushed out
     engine.close()
 
@@ -85,11 +87,11 @@ def test_cache_never_serves_a_passage_of_a_merged_or_replaced_segment(folders, t
     fresh.close()
 
 
-def test_a_size_of_zero_keeps_nothing_and_a_negative_size_is_refused(engine):
+def test_no_room_keeps_nothing_and_a_negative_size_is_refused(engine):
     reader = engine.index.searcher().reader()
     cache = PassageCache(0)
     a, b = cache.read(reader, [0]), cache.read(reader, [0])
-    assert same_passage(a[0], b[0]) and a[0] is not b[0] and len(cache) == 0
+    assert same_passage(a[0], b[0]) and a[0] is not b[0] and len(cache) == 0 and cache.held == 0
     with pytest.raises(ValueError):
         PassageCache(-1)
 
@@ -99,15 +101,15 @@ def test_engine_answers_alike_with_and_without_kept_passages(bundled_index, monk
     answer, whether a sentence asks): asked again, and by questions of other kinds, the answers
     are those of an engine that keeps nothing."""
     kept = Engine(bundled_index)
-    monkeypatch.setenv("QA_SEARCH_PASSAGE_CACHE", "0")
+    monkeypatch.setenv("QA_SEARCH_PASSAGE_CACHE_MB", "0")
     plain = Engine(bundled_index)
-    assert plain.index._passages.size == 0
+    assert plain.index._passages.max_bytes == 0
     for _ in range(2):
         for question in QUESTIONS:
             ours, theirs = kept.ask(question, k=10).to_dict(), plain.ask(question, k=10).to_dict()
             ours.pop("took_ms"), theirs.pop("took_ms")
             assert ours == theirs
-    assert len(kept.index._passages) > 0 and any(p.memo for p in kept.index._passages._kept.values())
+    assert len(kept.index._passages) > 0 and any(p.memo for p in kept.index._passages.passages())
     kept.close()
     plain.close()
 
@@ -138,3 +140,12 @@ def test_one_code_lookup_agrees_with_the_terms_and_bigrams_it_joins():
             assert bit == weighted.get(code, 0)
             assert place == (paired.index(code) if code in paired else -1)
         assert set(codes.tolist()) == set(weighted) | set(paired)
+
+
+def test_footprint_counts_the_text_and_every_stored_bytes_field(engine):
+    """Sentence vectors are stored bytes too: a passage holding them costs that much more."""
+    reader = engine.index.searcher().reader()
+    plain = Passage.from_fields({k: v for k, v in stored_fields(reader, [0])[0].items() if k != "vec"})
+    with_vectors = Passage.from_fields({**plain.fields, "vec": bytes(384 * 4 * 3)})
+    assert footprint(with_vectors) - footprint(plain) == 384 * 4 * 3
+    assert footprint(plain) > len(plain.text) + len(plain.fields["tcodes"])
