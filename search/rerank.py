@@ -38,6 +38,7 @@ class Candidate:
 
 for _name in Passage.__dataclass_fields__:
     setattr(Candidate, _name, property(attrgetter(f"passage.{_name}")))
+del _name
 
 
 # Kept because the tuning run credited them; tried and dropped at weight 0: title coverage,

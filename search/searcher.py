@@ -30,11 +30,6 @@ class RawHit:
     score: float
     passage: Passage
 
-    @property
-    def fields(self) -> dict:
-        """The passage's stored fields."""
-        return self.passage.fields
-
 
 def _up_to_date(searcher: Searcher) -> bool:
     try:

@@ -262,5 +262,5 @@ def test_engine_first_stage_matches_whooshs_searcher(engine):
         ours = engine.index.search(query.weighted_terms(), limit=8)
         with engine.index.searcher()._ix.searcher(weighting=weighting) as reference:
             theirs = reference.search(query.to_whoosh(), limit=8)
-            assert [h.fields["pid"] for h in ours] == [hit["pid"] for hit in theirs]
+            assert [h.passage.fields["pid"] for h in ours] == [hit["pid"] for hit in theirs]
             assert [h.score for h in ours] == pytest.approx([hit.score for hit in theirs], rel=1e-9)
