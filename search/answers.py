@@ -5,7 +5,9 @@ Choosing (which sentence, which words) is kept apart from showing (templates, CL
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from html import escape
+from itertools import accumulate
 from math import fsum
 from typing import Mapping
 
@@ -15,6 +17,7 @@ from .scan import tokens_by_head
 from .sentences import sentence_spans
 
 _TOKEN = re.compile(TOKEN_PATTERN)
+_SPECIAL = re.compile(r"[&<>\"']")  # what html.escape() replaces
 
 
 def _head(word: str) -> str:
@@ -65,12 +68,34 @@ def best_sentence(text: str, offset: int, weights: Mapping[str, float]) -> Answe
     return Answer(text=text[start:end], start=offset + start, end=offset + end)
 
 
+class Escaped:
+    """A text HTML-escaped once, for marking any spans of it: escaping works character by
+    character, so the escape of a span is the same slice of the escaped text."""
+
+    __slots__ = ("html", "_specials", "_extra")
+
+    def __init__(self, text: str):
+        self.html = escape(text)
+        # Where the characters that escaping lengthens stand, and how much longer the text is
+        # before each of them (none when the text holds none).
+        self._specials = [m.start() for m in _SPECIAL.finditer(text)] if len(self.html) != len(text) else []
+        self._extra = [0, *accumulate(len(escape(text[i])) - 1 for i in self._specials)]
+
+    def at(self, offset: int) -> int:
+        """Where an offset of the text falls in the escaped text."""
+        return offset + self._extra[bisect_left(self._specials, offset)] if self._specials else offset
+
+    def marked(self, marks: list[tuple[int, int]]) -> str:
+        """The escaped text with <mark> around each span of the text in marks (in order, apart)."""
+        html, out, cursor = self.html, [], 0
+        for start, end in marks:
+            start, end = self.at(start), self.at(end)
+            out += (html[cursor:start], "<mark>", html[start:end], "</mark>")
+            cursor = end
+        out.append(html[cursor:])
+        return "".join(out)
+
+
 def highlight(text: str, marks: list[tuple[int, int]]) -> str:
     """HTML-escaped text with <mark> around each marked span; nothing else is markup."""
-    out, cursor = [], 0
-    for start, end in marks:
-        out.append(escape(text[cursor:start]))
-        out.append(f"<mark>{escape(text[start:end])}</mark>")
-        cursor = end
-    out.append(escape(text[cursor:]))
-    return "".join(out)
+    return Escaped(text).marked(marks)

@@ -6,14 +6,15 @@ import time
 from pathlib import Path
 
 from . import filters as doc_filters
-from . import semantic, settings, termcodes
-from .answers import highlight, matched_spans, spans_at
+from . import semantic, settings
+from .answers import Escaped, matched_spans, spans_at
 from .confidence import answers_well
 from .errors import BadQuery, SearchError
 from .models import Answer, Citation, Document, Filters, Hit, SearchResponse, Source
+from .passages import Passage
 from .query import plan
 from .questions import Question, read_question
-from .rerank import Candidate, rerank
+from .rerank import Candidate, Ranked, rerank
 from .searcher import IndexHandle, RawHit
 from .spelling import suggest
 from .termcodes import term_code
@@ -56,19 +57,28 @@ def _found_terms(q: Question, cand: Candidate) -> list[str]:
     return [t for t in q.weights if term_code(t) in held]
 
 
-def _hit(rank: int, score: float, cand: Candidate, best: int, q: Question) -> Hit:
+def _escaped(passage: Passage) -> Escaped:
+    """The passage's text escaped, once: kept with the passage for the next question that finds it."""
+    found = passage.memo.get("html")
+    if found is None:
+        found = passage.memo["html"] = Escaped(passage.text)
+    return found
+
+
+def _hit(rank: int, ranked: Ranked, q: Question) -> Hit:
+    cand, best = ranked.candidate, ranked.best
     f = cand.fields
     s, e = cand.sentences[best] if best >= 0 else (0, len(cand.text))
     if cand.starts is None:
         marks = matched_spans(cand.text, q.term_set)
     else:
-        marks = spans_at(cand.text, cand.starts[termcodes.among(cand.codes, q.code_bits[0])[0]].tolist())
+        marks = spans_at(cand.text, cand.starts[ranked.matched].tolist())
     return Hit(
         rank=rank,
-        score=round(score, 4),
+        score=round(ranked.score, 4),
         text=cand.text,
         answer=Answer(text=cand.text[s:e], start=f["start"] + s, end=f["start"] + e),
-        highlight=highlight(cand.text, marks),
+        highlight=_escaped(cand.passage).marked(marks),
         citation=Citation(doc_id=f["doc_id"], title=f["title"], source=f["source"], url=f.get("url"),
                           date=f.get("date") or None, start=f["start"], end=f["end"]),
         marks=tuple(marks),
@@ -109,10 +119,9 @@ class Engine:
                               self._question_vector(query.question))
             cands = [_candidate(r) for r in raw]
             ranked = [hit for start in range(0, len(cands), block) for hit in rerank(q, cands[start:start + block])]
-            answered = bool(ranked) and answers_well(q.weights, _found_terms(q, ranked[0][1]))
+            answered = bool(ranked) and answers_well(q.weights, _found_terms(q, ranked[0].candidate))
             has_more = len(ranked) > offset + k and (page + 1) * k <= settings.get("max_results")
-            hits = [_hit(rank, score, cand, best, q)
-                    for rank, (score, cand, best) in enumerate(ranked[offset:offset + k], offset + 1)]
+            hits = [_hit(rank, r, q) for rank, r in enumerate(ranked[offset:offset + k], offset + 1)]
         took = (time.perf_counter() - started) * 1000
         return SearchResponse(query=query.question, took_ms=round(took, 2), results=tuple(hits), page=page,
                               k=k, has_more=has_more, answered=answered,

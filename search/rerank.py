@@ -9,7 +9,7 @@ from __future__ import annotations
 from itertools import accumulate
 from math import fsum
 from operator import attrgetter
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
@@ -128,14 +128,20 @@ def feature_rows(q: Question, cands: Sequence[Candidate]) -> list[tuple[tuple[fl
 
 def feature_columns(q: Question, cands: Sequence[Candidate]) -> tuple[list[list[float]], list[int]]:
     """For each name in FEATURES, in that order, its value for each candidate; and each candidate's
-    best sentence.
+    best sentence."""
+    columns, best, _ = _features(q, cands)
+    return columns, best
+
+
+def _features(q: Question, cands: Sequence[Candidate]) -> tuple[list[list[float]], list[int], list[list[int]]]:
+    """feature_columns(), and where each candidate holds the question's weighted terms (_Terms.matched()).
 
     The term features of all candidates are worked out together, with numpy: each position of
     a candidate's terms holds the bit of the question term there (0 for any other term), a set
     of question terms is the OR of their bits, and each distinct set is weighed once.
     """
     if not cands:
-        return [[] for _ in FEATURES], []
+        return [[] for _ in FEATURES], [], []
     scores = [c.score for c in cands]
     doc_ids = [c.passage.doc_id for c in cands]
     top = max(scores) or 1.0
@@ -162,7 +168,7 @@ def feature_columns(q: Question, cands: Sequence[Candidate]) -> tuple[list[list[
         "semantic": [m[0] for m in meaning],
         "semantic_sentence": [m[1] for m in meaning],
     }
-    return [values[name] for name in FEATURES], [best for best, _ in chosen]
+    return [values[name] for name in FEATURES], [best for best, _ in chosen], terms.matched()
 
 
 class _Terms:
@@ -190,7 +196,9 @@ class _Terms:
         self.places = np.where(found, places[at], -1)  # where each position's term is among q.bigram_keys[0], else -1
         self.sentence = np.searchsorted(np.cumsum(lengths), self.where, side="right")  # each hit's sentence
         self.cand = self.owner[self.sentence]  # each hit's candidate
-        self.position_owner = np.repeat(np.arange(self.n), [len(c) for c in codes])
+        sizes = [len(c) for c in codes]
+        self.position_owner = np.repeat(np.arange(self.n), sizes)
+        self.code_first = np.array([0, *accumulate(sizes)])  # each candidate's first position
 
     def _weigh(self, *sets: np.ndarray) -> list[np.ndarray]:
         """Each array of term sets as the weights of its sets, every distinct set weighed once."""
@@ -258,6 +266,12 @@ class _Terms:
                 out.append(_choose(q, cand, covers[first[n]:first[n + 1]], near[a:b]))
         return out
 
+    def matched(self) -> list[list[int]]:
+        """Per candidate, the positions among its codes that hold a weighted term."""
+        local = (self.where - self.code_first[self.cand]).tolist()
+        bounds = np.searchsorted(self.cand, np.arange(self.n + 1)).tolist()  # hits go candidate by candidate
+        return [local[a:b] for a, b in zip(bounds, bounds[1:])]
+
     def bigram_shares(self) -> list[float]:
         """Per candidate, the share of the question's bigrams (pairs of adjacent terms, weighted
         or not) found adjacent among its terms."""
@@ -276,13 +290,22 @@ class _Terms:
         return (np.bincount(held, minlength=self.n) / len(q.bigrams)).tolist()
 
 
-def rerank(q: Question, cands: list[Candidate], weights: dict | None = None) -> list[tuple[float, Candidate, int]]:
-    """(final score, candidate, best sentence index), best first; ties keep first-stage order."""
+class Ranked(NamedTuple):
+    """A re-ranked candidate."""
+
+    score: float  # the weighted sum of its features
+    candidate: Candidate
+    best: int  # its best sentence, best_sentence()
+    matched: list[int]  # the positions among its codes that hold a weighted term of the question
+
+
+def rerank(q: Question, cands: list[Candidate], weights: dict | None = None) -> list[Ranked]:
+    """The candidates re-ranked, best first; ties keep first-stage order."""
     weights = weights or WEIGHTS
-    columns, best = feature_columns(q, cands)
+    columns, best, matched = _features(q, cands)
     # Summed feature by feature in FEATURES order, from 0, as sum() of each row's products would be.
     scores = np.zeros(len(cands))
     for name, column in zip(FEATURES, columns):
         scores += weights[name] * np.array(column, dtype=np.float64)
     order = sorted(range(len(cands)), key=lambda i: (-scores[i], i))
-    return [(float(scores[i]), cands[i], best[i]) for i in order]
+    return [Ranked(float(scores[i]), cands[i], best[i], matched[i]) for i in order]

@@ -96,6 +96,7 @@ def test_highlight_is_escaped_text_plus_marks(case):
     assert re.findall(r"<[^>]*>", out) == ["<mark>", "</mark>"] * len(spans)
     assert "<" not in out.replace("<mark>", "").replace("</mark>", "")
     assert html.unescape(out.replace("<mark>", "").replace("</mark>", "")) == text
+    assert [html.unescape(m) for m in re.findall(r"<mark>(.*?)</mark>", out, re.S)] == [text[a:b] for a, b in spans]
 
 
 @FAST

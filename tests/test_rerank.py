@@ -15,6 +15,7 @@ from search.analysis import STOP_WORDS, stem, words
 from search.questions import offers_kind, read_question
 from search.rerank import FEATURES, WINDOW, Candidate, _weigh, best_sentence, feature_rows, rerank
 from search.sentences import sentence_spans
+from search.termcodes import term_code
 from tests.support import candidate as make_candidate
 
 ROOT = Path(__file__).parent.parent
@@ -175,8 +176,8 @@ def test_rerank_puts_the_passage_that_answers_first_and_keeps_ties_in_first_stag
     together = candidate("The comet tail glows at night.", score=0.9, doc_id="b")
     twin = candidate("The comet tail glows at night.", score=0.9, doc_id="c")
     ranked = rerank(q, [scattered, together, twin])
-    assert [c.doc_id for _, c, _ in ranked] == ["b", "c", "a"]
-    assert ranked[0][0] == ranked[1][0] and ranked[0][2] == 0  # best sentence index
+    assert [r.candidate.doc_id for r in ranked] == ["b", "c", "a"]
+    assert ranked[0].score == ranked[1].score and ranked[0].best == 0  # best sentence index
 
 
 _SCORES = """
@@ -188,7 +189,7 @@ weights = {t: w for t, w in zip("alpha beta gamma delta epsilon".split(), (0.1, 
 q = question("alpha beta gamma delta epsilon", weights)
 cands = [candidate("alpha beta gamma delta. epsilon gamma beta.", doc_id="x"),
          candidate("epsilon delta gamma beta alpha.", doc_id="y")]
-print(json.dumps([repr(score) for score, _, _ in rerank(q, cands)]))
+print(json.dumps([repr(r.score) for r in rerank(q, cands)]))
 """
 
 
@@ -203,3 +204,17 @@ def test_scores_are_the_same_in_every_process():
         outputs.add(done.stdout)
     assert len(outputs) == 1, outputs
     assert len(json.loads(outputs.pop())) == 2
+
+
+def test_each_ranked_candidate_knows_where_it_holds_the_weighted_terms():
+    q = question("comet tail glows brightly", {"comet": 1.0, "tail": 0.5, "glow": 2.0})
+    cands = [candidate("The comet is far away. Its tail is long, a comet tail. Nothing else.", doc_id="a"),
+             candidate("Nothing of the sort here.", doc_id="b"),
+             candidate("It glows; the sky glows. A comet.", doc_id="c")]
+    wanted = {term_code(t) for t in q.weights}
+    ranked = rerank(q, cands)
+    assert {r.candidate.doc_id for r in ranked} == {"a", "b", "c"}
+    for r in ranked:
+        codes = r.candidate.codes.tolist()
+        assert r.matched == [i for i, code in enumerate(codes) if code in wanted]
+    assert [len(r.matched) for r in sorted(ranked, key=lambda r: r.candidate.doc_id)] == [4, 0, 3]

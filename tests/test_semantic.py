@@ -100,10 +100,10 @@ def test_rerank_prefers_the_passage_whose_meaning_is_closest_when_words_tie():
     question_vec[0] = 1.0
     cands = [_candidate("far away", semantic.to_stored(far)), _candidate("near by", semantic.to_stored(near))]
     q = read_question("what is it", {"filler": 1.0}, question_vec)
-    assert [c.text for _, c, _ in rerank(q, cands)] == ["near by", "far away"]
+    assert [r.candidate.text for r in rerank(q, cands)] == ["near by", "far away"]
     # Without a question vector the first stage's order stands.
     q_words = read_question("what is it", {"filler": 1.0})
-    assert [c.text for _, c, _ in rerank(q_words, cands)] == ["far away", "near by"]
+    assert [r.candidate.text for r in rerank(q_words, cands)] == ["far away", "near by"]
 
 
 @needs_model
