@@ -5,9 +5,12 @@ has new commits, so a reader never sees stale or duplicated hits.
 """
 from __future__ import annotations
 
+import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
@@ -15,7 +18,7 @@ from whoosh.searching import Searcher
 import numpy as np
 
 from . import manifest, settings
-from .builds import current_build, damaged, open_whoosh
+from .builds import CURRENT, current_build, damaged, open_whoosh
 from .fastscore import FastScorer
 from .docstore import DocumentStore
 from .passages import Passage, PassageCache
@@ -29,6 +32,37 @@ class RawHit:
 
     score: float
     passage: Passage
+
+
+# A commit adds a table of contents to the build's folder and a new build replaces CURRENT in
+# the index folder, so either changes what os.stat() says of one of them. A stat taken within
+# STAT_MARGIN_NS of its files' last change is not trusted: a file system may keep times to the
+# second or two, and a change just after it could leave them as they were.
+STAT_MARGIN_NS = 3_000_000_000
+
+
+def _stamp(paths: tuple[str, ...]) -> tuple | None:
+    """What os.stat() says of each path that a change would alter, or None when a path is gone."""
+    try:
+        return tuple((st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino) for st in map(os.stat, paths))
+    except OSError:
+        return None
+
+
+def _trusted(stamp: tuple | None, taken_ns: int) -> tuple | None:
+    """The stamp when every path it describes last changed at least STAT_MARGIN_NS before it was taken."""
+    if stamp is None or max(max(mtime, ctime) for mtime, ctime, _, _ in stamp) > taken_ns - STAT_MARGIN_NS:
+        return None
+    return stamp
+
+
+class _Held(NamedTuple):
+    """A thread's searcher, and what says it is still current."""
+
+    ix: object  # the Whoosh index it searches
+    searcher: Searcher
+    paths: tuple[str, ...]  # the index folder, CURRENT, the build's folder
+    stamp: tuple | None  # _stamp(paths) from before the searcher was last found current, when _trusted()
 
 
 def _up_to_date(searcher: Searcher) -> bool:
@@ -76,25 +110,35 @@ class IndexHandle:
         self._build, self.manifest = build, found
 
     def _current(self):
+        """The live index and the folder of its build, opened anew when CURRENT names another."""
         with self._lock:
             if self._ix is None or current_build(self.index_dir) != self._build:
                 self._open_build()
-            return self._ix
+            return self._ix, self._build
 
     def searcher(self) -> Searcher:
         """A searcher for this thread that sees the latest committed state of the live build."""
-        ix = self._current()
         held = getattr(self._local, "searcher", None)
-        if held is not None and held[0] is ix and _up_to_date(held[1]):
-            return held[1]
+        if held is not None and held.stamp is not None and _stamp(held.paths) == held.stamp:
+            return held.searcher  # nothing changed since it was found current
+        taken_ns = time.time_ns()
+        folder = (str(self.index_dir), os.path.join(self.index_dir, CURRENT))
+        before = _stamp(folder)  # taken before looking: a change while we look shows next time
+        ix, build = self._current()
+        paths = (*folder, str(build))
+        after = _stamp(paths[2:])  # the build's folder, before asking whether it has new commits
+        stamp = _trusted(before + after if before and after else None, taken_ns)
+        if held is not None and held.ix is ix and _up_to_date(held.searcher):
+            self._local.searcher = _Held(ix, held.searcher, paths, stamp)
+            return held.searcher
         if held is not None:
-            held[1].close()
+            held.searcher.close()
             self._local.searcher = None
         try:
             searcher = ix.searcher(weighting=BM25F(B=settings.get("bm25_b"), K1=settings.get("bm25_k1")))
         except Exception as exc:  # a segment file missing or truncated
             raise damaged(self.index_dir, exc) from exc
-        self._local.searcher = (ix, searcher)
+        self._local.searcher = _Held(ix, searcher, paths, stamp)
         self._local.counts = None
         return searcher
 
@@ -146,7 +190,7 @@ class IndexHandle:
         with self._lock:
             held = getattr(self._local, "searcher", None)
             if held is not None:
-                held[1].close()
+                held.searcher.close()
                 self._local.searcher = None
             if self._ix is not None:
                 self._ix.close()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
 import time
 
@@ -10,6 +11,7 @@ import pytest
 from whoosh.index import open_dir
 
 from search import faults, manifest
+from search import searcher as searcher_module
 from search.builds import BUILDS, current_build
 from search.cli import main
 from search.engine import Engine
@@ -338,3 +340,27 @@ def test_a_rebuild_keeps_out_what_an_interrupted_remove_took_out(folders, monkey
     assert "n2" not in snapshot(index)
     rescan(corpus, index, rebuild=True)
     assert "n2" not in snapshot(index) and check_index(corpus, index).ok
+
+
+def test_a_searcher_kept_on_the_word_of_its_folders_stat_still_sees_every_change(folders, tmp_path, monkeypatch):
+    # With no margin the stat of the folders is trusted at once, as it is seconds after an index last changed.
+    monkeypatch.setattr(searcher_module, "STAT_MARGIN_NS", 0)
+    looked = []
+    up_to_date = searcher_module._up_to_date
+    monkeypatch.setattr(searcher_module, "_up_to_date", lambda s: looked.append(s) or up_to_date(s))
+    corpus, index = folders
+    engine = Engine(index)
+    assert ids(engine, "volcano") == [] and ids(engine, "comet") == ["comet"]
+    before = len(looked)
+    assert ids(engine, "rover") == ["rover"] and len(looked) == before  # nothing changed: not asked again
+    outside = make_corpus(tmp_path / "elsewhere", {"mars.txt": article("Mars", "A volcano on Mars erupted.")})
+    add(corpus, index, [outside / "mars.txt"])
+    assert ids(engine, "volcano") == ["mars"]
+    remove(index, ["mars"])
+    assert ids(engine, "volcano") == []
+    build = current_build(index)
+    rescan(corpus, index, rebuild=True)
+    assert current_build(index) != build
+    shutil.rmtree(build)
+    assert ids(engine, "rover") == ["rover"] and engine.health()["documents"] == 4
+    engine.close()
