@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import accumulate
+from itertools import accumulate, compress
 from math import fsum
 from typing import Mapping
 
@@ -134,13 +134,17 @@ class Question:
     def _bit_weights(self) -> dict[int, float]:
         return {0: 0.0}
 
+    @cached_property
+    def _weights_and_bits(self) -> tuple[tuple[float, ...], tuple[int, ...]]:
+        return tuple(self.weights.values()), tuple(self.term_bits.values())
+
     def weigh_bits(self, bits: int) -> float:
         """The weighted share of the terms whose bits are set: exactly rerank._weigh() of them
         (an exact sum, so neither the order of the terms nor the process can change it)."""
         found = self._bit_weights.get(bits)
         if found is None:
-            values = [w for w, b in zip(self.weights.values(), self.term_bits.values()) if bits & b]
-            found = self._bit_weights[bits] = fsum(values) / self.total
+            weights, term_bits = self._weights_and_bits
+            found = self._bit_weights[bits] = fsum(compress(weights, map(bits.__and__, term_bits))) / self.total
         return found
 
 

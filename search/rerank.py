@@ -307,5 +307,6 @@ def rerank(q: Question, cands: list[Candidate], weights: dict | None = None) -> 
     scores = np.zeros(len(cands))
     for name, column in zip(FEATURES, columns):
         scores += weights[name] * np.array(column, dtype=np.float64)
+    scores = scores.tolist()
     order = sorted(range(len(cands)), key=lambda i: (-scores[i], i))
-    return [Ranked(float(scores[i]), cands[i], best[i], matched[i]) for i in order]
+    return [Ranked(scores[i], cands[i], best[i], matched[i]) for i in order]
