@@ -213,8 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
+        settings.check_environment()  # before the parser, whose defaults read settings
+        args = build_parser().parse_args(argv)
         return args.run(args)
     except SearchError as exc:
         print(f"error: {exc.message}", file=sys.stderr)

@@ -7,7 +7,8 @@
     │   └── IndexStale    (index built by another version or from another corpus)
     ├── IndexBusy        (another writer holds the index lock)
     ├── IndexWriteError  (the index folder cannot be written: read-only, full; nothing changed)
-    └── CorpusError      (the corpus folder itself is unusable)
+    ├── CorpusError      (the corpus folder itself is unusable)
+    └── BadSetting       (an environment variable holds a value its setting cannot take)
 """
 from __future__ import annotations
 
@@ -53,4 +54,9 @@ class IndexWriteError(SearchError):
 
 class CorpusError(SearchError):
     code = "corpus_error"
+    status = 500
+
+
+class BadSetting(SearchError):
+    code = "bad_setting"
     status = 500

@@ -1,9 +1,12 @@
 """Every tunable of the engine, as data: the CLI, the web app and the README are checked against it."""
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from .errors import BadSetting
 
 
 @dataclass(frozen=True)
@@ -57,13 +60,33 @@ SETTINGS: tuple[Setting, ...] = (
 _BY_NAME = {s.name: s for s in SETTINGS}
 
 
+_KINDS = {int: "a whole number", float: "a number"}
+
+
 def get(name: str):
-    """The setting's value: its environment variable when set, else its default."""
+    """The setting's value: its environment variable when set, else its default. BadSetting when
+    the variable holds no value of the setting's kind (a number setting takes none below 0)."""
     setting = _BY_NAME[name]
-    if setting.env and os.environ.get(setting.env):
-        raw = os.environ[setting.env]
-        return type(setting.default)(raw)
-    return setting.default
+    raw = os.environ.get(setting.env) if setting.env else None
+    if not raw:
+        return setting.default
+    kind = type(setting.default)
+    if kind not in _KINDS:
+        return kind(raw)
+    try:
+        value = kind(raw.strip())
+    except ValueError:
+        value = None
+    if value is None or not math.isfinite(value) or value < 0:
+        raise BadSetting(f"{setting.env}={raw!r}: the {setting.name} setting must be {_KINDS[kind]} from 0, "
+                         f"or unset for its default ({setting.default})")
+    return value
+
+
+def check_environment() -> None:
+    """BadSetting for the first environment variable its setting cannot take."""
+    for setting in SETTINGS:
+        get(setting.name)
 
 
 def default_corpus() -> Path:

@@ -70,6 +70,19 @@ def test_errors_are_one_clear_line(tmp_path, args, code, message):
     assert "Traceback" not in result.stderr + result.stdout
 
 
+@pytest.mark.parametrize("variable, value, kind", [
+    ("QA_SEARCH_PASSAGE_CACHE_MB", "lots", "a whole number from 0"),
+    ("QA_SEARCH_PASSAGE_CACHE_MB", "-5", "a whole number from 0"),
+    ("QA_SEARCH_PORT", "80.5", "a whole number from 0"),
+    ("QA_SEARCH_WRITER_WAIT", "nan", "a number from 0"),
+])
+def test_a_setting_the_environment_spoils_is_one_clear_line(bundled_index, variable, value, kind):
+    result = run("ask", "moon", "--index", str(bundled_index), env={variable: value})
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith(f"error: {variable}={value!r}: ") and kind in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize("command", [[], ["index"], ["ask"], ["serve"]])
 def test_every_command_has_help(command):
     result = run(*command, "--help")
