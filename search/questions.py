@@ -99,12 +99,6 @@ class Question:
         return {term: 1 << n for n, term in enumerate(self.weights)}
 
     @cached_property
-    def code_bits(self) -> tuple[np.ndarray, np.ndarray]:
-        """The codes of the weighted terms (search/termcodes.py), sorted, and each one's term bit."""
-        pairs = sorted((term_code(t), b) for t, b in self.term_bits.items())
-        return (np.array([c for c, _ in pairs], dtype=DTYPE), np.array([b for _, b in pairs], dtype=np.int64))
-
-    @cached_property
     def word_codes(self) -> np.ndarray:
         """The codes of the words, sorted."""
         return np.array(sorted({term_code(w) for w in self.words}), dtype=DTYPE)

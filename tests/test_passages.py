@@ -11,6 +11,7 @@ from search.indexer import index_corpus
 from search.maintenance import add, remove
 from search.passages import Passage, PassageCache, footprint
 from search.stored import stored_fields
+from search.termcodes import term_code
 from support import make_corpus
 
 QUESTIONS = ["Who created the Star City spinoff?", "When does Star City premiere?",
@@ -134,7 +135,7 @@ def test_one_code_lookup_agrees_with_the_terms_and_bigrams_it_joins():
         q = read_question(text, {t: 1.0 + n for n, t in enumerate(sorted({*text.lower().split()}))})
         codes, bits, places = q.code_lookup
         assert list(codes) == sorted(codes)
-        weighted = dict(zip(*(a.tolist() for a in q.code_bits)))
+        weighted = {term_code(t): b for t, b in q.term_bits.items()}
         paired = q.bigram_keys[0].tolist()
         for code, bit, place in zip(codes.tolist(), bits.tolist(), places.tolist()):
             assert bit == weighted.get(code, 0)

@@ -75,7 +75,7 @@ def test_a_questions_terms_fit_the_bits_of_an_int64():
     """The re-ranker ORs term bits in int64 arrays: the query-term cap must leave room."""
     assert engine_settings.get("max_query_terms") <= 63
     q = read_question("q", {f"t{n}": 1.0 for n in range(engine_settings.get("max_query_terms"))})
-    assert q.code_bits[1].max() < 2**63
+    assert q.code_lookup[1].max() < 2**63 and max(q.term_bits.values()) < 2**63
 
 
 def test_weigh_bits_is_weigh_of_the_same_terms():
