@@ -51,9 +51,9 @@ def _candidate(raw: RawHit) -> Candidate:
     return Candidate(raw.score, raw.passage)
 
 
-def _found_terms(q: Question, cand: Candidate) -> list[str]:
-    """The question's weighted terms that the candidate holds."""
-    held = set(cand.codes.tolist())
+def _found_terms(q: Question, ranked: Ranked) -> list[str]:
+    """The question's weighted terms that the ranked candidate holds (where the re-ranker found them)."""
+    held = set(ranked.candidate.passage.codes[ranked.matched].tolist())
     return [t for t in q.weights if term_code(t) in held]
 
 
@@ -66,19 +66,19 @@ def _escaped(passage: Passage) -> Escaped:
 
 
 def _hit(rank: int, ranked: Ranked, q: Question) -> Hit:
-    cand, best = ranked.candidate, ranked.best
-    f = cand.fields
-    s, e = cand.sentences[best] if best >= 0 else (0, len(cand.text))
-    if cand.starts is None:
-        marks = matched_spans(cand.text, q.term_set)
+    passage, best = ranked.candidate.passage, ranked.best
+    f, text = passage.fields, passage.text
+    s, e = passage.sentences[best] if best >= 0 else (0, len(text))
+    if passage.starts is None:
+        marks = matched_spans(text, q.term_set)
     else:
-        marks = spans_at(cand.text, cand.starts[ranked.matched].tolist())
+        marks = spans_at(text, passage.starts[ranked.matched].tolist())
     return Hit(
         rank=rank,
         score=round(ranked.score, 4),
-        text=cand.text,
-        answer=Answer(text=cand.text[s:e], start=f["start"] + s, end=f["start"] + e),
-        highlight=_escaped(cand.passage).marked(marks),
+        text=text,
+        answer=Answer(text=text[s:e], start=f["start"] + s, end=f["start"] + e),
+        highlight=_escaped(passage).marked(marks),
         citation=Citation(doc_id=f["doc_id"], title=f["title"], source=f["source"], url=f.get("url"),
                           date=f.get("date") or None, start=f["start"], end=f["end"]),
         marks=tuple(marks),
@@ -119,7 +119,7 @@ class Engine:
                               self._question_vector(query.question))
             cands = [_candidate(r) for r in raw]
             ranked = [hit for start in range(0, len(cands), block) for hit in rerank(q, cands[start:start + block])]
-            answered = bool(ranked) and answers_well(q.weights, _found_terms(q, ranked[0].candidate))
+            answered = bool(ranked) and answers_well(q.weights, _found_terms(q, ranked[0]))
             has_more = len(ranked) > offset + k and (page + 1) * k <= settings.get("max_results")
             hits = [_hit(rank, r, q) for rank, r in enumerate(ranked[offset:offset + k], offset + 1)]
         took = (time.perf_counter() - started) * 1000

@@ -24,6 +24,7 @@ from whoosh.reading import IndexReader
 
 Term = tuple[str, "str | bytes", float]  # (fieldname, text, query boost)
 PROBE = 100  # top_k() probes with a postings list of at least this many documents
+PREPARED_MAX = 20_000  # query terms whose statistics are kept for the segments last searched
 
 
 @dataclass
@@ -115,6 +116,9 @@ class FastScorer:
         self._postings: OrderedDict[tuple, tuple] = OrderedDict()
         self._cached = 0
         self._alive: dict[tuple[str, int], np.ndarray | None] = {}
+        # (field, term, boost) -> _prepare_terms()'s entry for it in the segments _prepared_for, () when absent
+        self._prepared: dict[tuple, tuple] = {}
+        self._prepared_for: tuple[str, ...] = ()
         self._sums = np.zeros(0)  # scores by global docnum, all 0 between questions (_accumulate)
         self._touched: list[tuple[int, np.ndarray]] = []  # (offset, docnums) written since the last _clear()
 
@@ -264,7 +268,26 @@ class FastScorer:
 
     def _prepare_terms(self, reader: IndexReader, leaves: list, terms: list[Term], total: int):
         """(fieldname, bytes, idf, avgfl, boost, frequency in each leaf) per term; unknown fields
-        and terms are dropped. A term is in a segment when its frequency there is above 0."""
+        and terms are dropped. A term is in a segment when its frequency there is above 0.
+
+        Each term's is kept for the same segments: none of it changes while they stay (deleted
+        documents count in every figure, as in Whoosh's)."""
+        segments = tuple(key for _, _, key in leaves)
+        if segments != self._prepared_for:
+            self._prepared.clear()
+            self._prepared_for = segments
+        kept = self._prepared
+        found = list(map(kept.get, terms))
+        if None in found:
+            for n, term in enumerate(terms):
+                if found[n] is None:
+                    entry = self._prepare_uncached(reader, leaves, [term], total)
+                    found[n] = kept[term] = entry[0] if entry else ()
+            while len(kept) > PREPARED_MAX:
+                del kept[next(iter(kept))]
+        return [entry for entry in found if entry]
+
+    def _prepare_uncached(self, reader: IndexReader, leaves: list, terms: list[Term], total: int):
         prepared = []
         field_lengths: dict[str, int] = {}
         schema = reader.schema

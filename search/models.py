@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,9 @@ class Passage:
         return f"{self.doc_id}#{self.number}"
 
 
-@dataclass(frozen=True)
-class Answer:
+# A result's records are named tuples: as immutable as frozen dataclasses, and made several
+# times faster (ten hits a question, each with an answer and a citation).
+class Answer(NamedTuple):
     """The sentence of a passage that best answers the question (document offsets)."""
 
     text: str
@@ -70,8 +72,7 @@ class Answer:
     end: int
 
 
-@dataclass(frozen=True)
-class Citation:
+class Citation(NamedTuple):
     doc_id: str
     title: str
     source: str
@@ -81,8 +82,7 @@ class Citation:
     end: int
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     rank: int
     score: float
     text: str
@@ -98,9 +98,9 @@ class Hit:
             "rank": self.rank,
             "score": self.score,
             "text": self.text,
-            "answer": asdict(self.answer),
+            "answer": self.answer._asdict(),
             "highlight": self.highlight,
-            "citation": asdict(self.citation),
+            "citation": self.citation._asdict(),
         }
 
 

@@ -39,8 +39,9 @@ def clean(question: object) -> str:
     """The question as text: control characters become spaces, whitespace collapses."""
     if not isinstance(question, str):
         raise BadQuery("the question must be text", code="bad_query")
-    chars = (" " if unicodedata.category(c)[0] == "C" else c for c in question)
-    return " ".join("".join(chars).split())
+    if not question.isprintable():  # holds a control, format or unassigned character, or a space other than " "
+        question = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in question)
+    return " ".join(question.split())
 
 
 def plan(question: object) -> QueryPlan:

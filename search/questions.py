@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import accumulate, compress
-from math import fsum
+from math import frexp, fsum, ldexp
 from typing import Mapping
 
 import numpy as np
@@ -59,7 +59,7 @@ def offers(kind: str, marks: tuple[str, ...], question_words: frozenset[str]) ->
     question does not itself hold."""
     if kind == "date":
         return bool(marks)
-    return any(m not in question_words for m in marks)
+    return not question_words.issuperset(marks)
 
 
 def offers_kind(kind: str, sentence: str, question_words: frozenset[str]) -> bool:
@@ -131,6 +131,34 @@ class Question:
     @cached_property
     def _weights_and_bits(self) -> tuple[tuple[float, ...], tuple[int, ...]]:
         return tuple(self.weights.values()), tuple(self.term_bits.values())
+
+    @cached_property
+    def _fixed_point(self) -> tuple[np.ndarray, float] | None:
+        """The weights as int64 multiples of one power of two, with that power: exact, as a
+        float is an integer times a power of two. None when a sum of them could pass 2**62 (the
+        weights span too many powers of two), when that power is below the normal floats (a
+        sum would round twice) or a weight is not a finite number of at least 0."""
+        weights = self._weights_and_bits[0]
+        if not all(0 <= w < float("inf") for w in weights) or fsum(weights) == float("inf"):
+            return None
+        powers = [frexp(w)[1] for w in weights if w]  # w < 2**power
+        low = min(powers, default=53) - 53  # every weight is a whole multiple of 2**low
+        if low < -1022 or max(powers, default=0) - low > 62:
+            return None
+        whole = [int(ldexp(w, -low)) for w in weights]
+        if sum(whole) >= 1 << 62:
+            return None
+        return np.array(whole, dtype=np.int64), ldexp(1.0, low)
+
+    def weigh_sets(self, sets: np.ndarray) -> np.ndarray:
+        """weigh_bits() of each set of term bits (int64), the same to the last bit: an integer
+        sum is exact, and turning it into a float rounds it once, as fsum() does."""
+        fixed = self._fixed_point
+        if fixed is None:
+            return np.array([self.weigh_bits(b) for b in sets.tolist()], dtype=np.float64)
+        whole, unit = fixed
+        held = (sets[:, None] >> np.arange(len(whole))) & 1
+        return (held @ whole).astype(np.float64) * unit / self.total
 
     def weigh_bits(self, bits: int) -> float:
         """The weighted share of the terms whose bits are set: exactly rerank._weigh() of them

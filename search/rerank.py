@@ -21,6 +21,8 @@ from .semantic import similarities
 
 WINDOW = 12  # terms in the proximity window
 TABLE_TERMS = 12  # questions of at most this many terms weigh their term sets through a table
+_LEVELS = WINDOW.bit_length()  # spans of 1, 2, 4 ... up to WINDOW hits
+_FLOOR_LOG2 = np.array([0] + [n.bit_length() - 1 for n in range(1, WINDOW + 1)])
 
 
 class Candidate:
@@ -70,19 +72,9 @@ def _weigh(q: Question, hits) -> float:
 def best_sentence(q: Question, cand: Candidate) -> int:
     """Index of the sentence that best answers: among those within 0.2 of the best coverage of
     the question's weighted terms, the best by coverage, plus 0.1 if it offers the kind of answer
-    asked, minus 0.2 if it is itself a question; the first on ties. -1 when the passage has no
-    sentences."""
+    asked, minus 0.2 if it is itself a question; the first on ties (_Terms._choices()). -1 when
+    the passage has no sentences."""
     return feature_columns(q, [cand])[1][0]
-
-
-def _choose(q: Question, cand: Candidate, covers: list[float], near: list[int]) -> tuple[int, bool]:
-    """best_sentence() and whether that sentence (the whole text when there is none) offers the
-    kind asked, from each sentence's coverage and `near`: the sentences whose coverage is within
-    0.2 of the best one's. Only those compete on the bonuses below."""
-    if not cand.sentences:
-        return -1, _offers(q, cand, -1)
-    best = max(near, key=lambda i: (covers[i] + 0.1 * _offers(q, cand, i) - 0.2 * _asks(cand, i), -i))
-    return best, _offers(q, cand, best)
 
 
 def _offers(q: Question, cand: Candidate, i: int) -> bool:
@@ -98,13 +90,14 @@ def _offers(q: Question, cand: Candidate, i: int) -> bool:
     return offers(q.kind, marks, q.words)
 
 
-def _asks(cand: Candidate, i: int) -> bool:
-    """Whether the passage's sentence i is itself a question; kept with the passage."""
-    memo, key = cand.passage.memo, ("?", i)
-    found = memo.get(key)
+def _asking(cand: Candidate) -> tuple[int, ...]:
+    """The passage's sentences that are themselves questions (most passages have none); kept
+    with the passage."""
+    memo = cand.passage.memo
+    found = memo.get("?")
     if found is None:
-        s, e = cand.sentences[i]
-        found = memo[key] = cand.text[s:e].rstrip().endswith("?")
+        text = cand.text
+        found = memo["?"] = tuple(i for i, (s, e) in enumerate(cand.sentences) if text[s:e].rstrip().endswith("?"))
     return found
 
 
@@ -114,10 +107,10 @@ def _exact(q: Question, cands: Sequence[Candidate]) -> list[float]:
         return [0.0] * len(cands)
     if not all_tokens(q.words):  # a word that is no one token is not among the whole words stored
         return [len(q.words & set(q.word_pattern.findall(c.text.lower()))) / len(q.words) for c in cands]
-    codes = np.concatenate([c.word_codes for c in cands])
-    owner = np.repeat(np.arange(len(cands)), [len(c.word_codes) for c in cands])
-    found = termcodes.among(codes, q.word_codes)[0]  # each candidate's codes are distinct
-    return (np.bincount(owner[found], minlength=len(cands)) / len(q.words)).tolist()
+    arrays = [c.passage.word_codes for c in cands]
+    found = np.flatnonzero(termcodes.among(np.concatenate(arrays), q.word_codes)[0])
+    owner = np.searchsorted([*accumulate(map(len, arrays))], found, side="right")  # each one's candidate
+    return (np.bincount(owner, minlength=len(cands)) / len(q.words)).tolist()  # each candidate's codes are distinct
 
 
 def feature_rows(q: Question, cands: Sequence[Candidate]) -> list[tuple[tuple[float, ...], int]]:
@@ -190,15 +183,18 @@ class _Terms:
         # One look-up for both the weighted terms and the bigrams' terms.
         known, bits, places = q.code_lookup
         found, at = termcodes.among(self.codes, known)
-        at_bits = np.where(found, bits[at], 0)  # the bit of the weighted term at each position, else 0
-        self.where = np.flatnonzero(at_bits)  # the hits' positions
-        self.bits = at_bits[self.where]
-        self.places = np.where(found, places[at], -1)  # where each position's term is among q.bigram_keys[0], else -1
+        looked = np.flatnonzero(found)  # the positions of either
+        at = at[looked]
+        looked_bits, looked_places = bits[at], places[at]
+        weighted = np.flatnonzero(looked_bits)
+        self.where = looked[weighted]  # the hits' positions
+        self.bits = looked_bits[weighted]  # the bit of the weighted term at each
+        paired = np.flatnonzero(looked_places >= 0)
+        self.paired = looked[paired]  # the positions of the bigrams' terms
+        self.places = looked_places[paired]  # where each one's term is among q.bigram_keys[0]
         self.sentence = np.searchsorted(np.cumsum(lengths), self.where, side="right")  # each hit's sentence
         self.cand = self.owner[self.sentence]  # each hit's candidate
-        sizes = [len(c) for c in codes]
-        self.position_owner = np.repeat(np.arange(self.n), sizes)
-        self.code_first = np.array([0, *accumulate(sizes)])  # each candidate's first position
+        self.code_first = np.array([0, *accumulate(map(len, codes))])  # each candidate's first position
 
     def _weigh(self, *sets: np.ndarray) -> list[np.ndarray]:
         """Each array of term sets as the weights of its sets, every distinct set weighed once."""
@@ -209,12 +205,13 @@ class _Terms:
             used[every] = True
             distinct = np.flatnonzero(used)
             table = np.zeros(1 << terms)
-            table[distinct] = [self.q.weigh_bits(b) for b in distinct.tolist()]
+            table[distinct] = self.q.weigh_sets(distinct)
             weights = table[every]
         else:
             distinct, inverse = np.unique(every, return_inverse=True)
-            weights = np.array([self.q.weigh_bits(b) for b in distinct.tolist()], dtype=np.float64)[inverse]
-        return np.split(weights, np.cumsum([len(s) for s in sets[:-1]]))
+            weights = self.q.weigh_sets(distinct)[inverse]
+        ends = [*accumulate(map(len, sets))]
+        return [weights[a:b] for a, b in zip([0, *ends], ends)]
 
     def _best(self, owner: np.ndarray, values: np.ndarray) -> list[float]:
         """The largest value of each candidate (0 with none): every value is 0 or more."""
@@ -224,7 +221,7 @@ class _Terms:
 
     def values(self) -> tuple[list, ...]:
         """Per candidate: best sentence, best adjacent pair, density, whole passage, best window,
-        and _choose() of it."""
+        and _choices() of it."""
         masks = np.zeros(len(self.lengths), dtype=np.int64)
         np.bitwise_or.at(masks, self.sentence, self.bits)
         union = np.zeros(self.n, dtype=np.int64)
@@ -240,31 +237,48 @@ class _Terms:
     def _windows(self) -> np.ndarray:
         """For each hit, the terms of the hits within the WINDOW terms that end at it."""
         where, cand, bits = self.where, self.cand, self.bits
-        windows = bits.copy()
-        # Hits stand at distinct positions, so those within WINDOW terms are at most WINDOW - 1 back.
-        for back in range(1, min(WINDOW, len(where))):
-            near = (where[back:] - where[:-back] < WINDOW) & (cand[back:] == cand[:-back])
-            if not near.any():
-                break
-            windows[back:] |= np.where(near, bits[:-back], 0)
-        return windows
+        last = np.arange(len(bits))
+        # Each window's first hit: at most WINDOW - 1 terms back, and of the candidate's own.
+        first = np.maximum(np.searchsorted(where, where - (WINDOW - 1)), np.searchsorted(cand, cand))
+        # spans[k, i]: the terms of hits i to i + 2**k - 1 (to the last hit, near the end). The
+        # hits of a window are the two spans of the largest 2**k not above their number that
+        # start and end it.
+        spans = np.empty((_LEVELS, len(bits)), dtype=np.int64)
+        spans[0] = bits
+        for k in range(1, _LEVELS):
+            step = 1 << (k - 1)
+            spans[k] = spans[k - 1]
+            spans[k, :-step] |= spans[k - 1, step:]
+        k = _FLOOR_LOG2[last - first + 1]
+        return spans[k, first] | spans[k, last - (1 << k) + 1]
 
     def _choices(self, covers: np.ndarray, best: list[float]) -> list[tuple[int, bool]]:
-        """_choose() of each candidate, from its sentences' coverages and the best of them."""
-        q, first = self.q, self.first
-        # The sentences within 0.2 of their passage's best, as numbers within their passage.
-        at = np.flatnonzero(covers >= np.array(best)[self.owner] - 0.2)
-        near = (at - np.array(first[:-1])[self.owner[at]]).tolist()
-        near_first = np.searchsorted(at, first).tolist()
-        covers = covers.tolist()
-        out = []
-        for n, cand in enumerate(self.cands):
-            a, b = near_first[n], near_first[n + 1]
-            if b == a + 1:  # the one near-best sentence, whatever its bonuses
-                out.append((near[a], _offers(q, cand, near[a])))
-            else:
-                out.append(_choose(q, cand, covers[first[n]:first[n + 1]], near[a:b]))
-        return out
+        """For each candidate, best_sentence() and whether that sentence (the whole text when there
+        is none) offers the kind asked, from its sentences' coverages and the best of them. The
+        sentences within 0.2 of their candidate's best compete on coverage, plus 0.1 if one
+        offers the kind, minus 0.2 if it is itself a question; the first wins a tie."""
+        q, cands, first = self.q, self.cands, self.first
+        at = np.flatnonzero(covers >= np.array(best)[self.owner] - 0.2)  # the near-best sentences
+        owner = self.owner[at]
+        near = (at - np.array(first[:-1])[owner]).tolist()  # as numbers within their passage
+        bounds = np.searchsorted(at, first)  # each candidate's run of them
+        merit = covers[at]
+        offered = [False] * len(near)
+        if q.kind in MARKS_OF:
+            offered = [_offers(q, cands[c], i) for c, i in zip(owner.tolist(), near)]
+            merit = merit + 0.1 * np.array(offered, dtype=np.float64)
+        # Whether a sentence asks matters only where it competes with another.
+        rivals = np.flatnonzero(bounds[1:] - bounds[:-1] > 1).tolist()
+        asking = [(n, found) for n in rivals if (found := _asking(cands[n]))]
+        bounds = bounds.tolist()
+        if asking:
+            asks = np.zeros(len(near))
+            for n, found in asking:
+                asks[[j for j in range(bounds[n], bounds[n + 1]) if near[j] in found]] = 1.0
+            merit = merit - 0.2 * asks
+        order = np.lexsort((at, -merit, owner)).tolist()  # in each run, the best merit first
+        return [(near[order[a]], offered[order[a]]) if a < b else (-1, _offers(q, cands[n], -1))
+                for n, (a, b) in enumerate(zip(bounds, bounds[1:]))]
 
     def matched(self) -> list[list[int]]:
         """Per candidate, the positions among its codes that hold a weighted term."""
@@ -275,19 +289,18 @@ class _Terms:
     def bigram_shares(self) -> list[float]:
         """Per candidate, the share of the question's bigrams (pairs of adjacent terms, weighted
         or not) found adjacent among its terms."""
-        q, owner = self.q, self.position_owner
+        q, where, at = self.q, self.paired, self.places
         if not q.bigrams:
             return [0.0] * self.n
         codes, keys = q.bigram_keys
-        at = self.places
-        found = at >= 0
-        pairs = found[1:] & found[:-1] & (owner[1:] == owner[:-1])
+        owner = np.searchsorted(self.code_first, where, side="right") - 1
+        pairs = (where[1:] == where[:-1] + 1) & (owner[1:] == owner[:-1])  # adjacent, in one candidate
         pair_keys = at[:-1][pairs] * len(codes) + at[1:][pairs]
-        wanted = termcodes.among(pair_keys, keys)[0]
-        # One count per distinct bigram a candidate holds.
-        span = len(codes) ** 2  # more than any pair's key
-        held = np.unique(owner[:-1][pairs][wanted] * span + pair_keys[wanted]) // span
-        return (np.bincount(held, minlength=self.n) / len(q.bigrams)).tolist()
+        wanted, which = termcodes.among(pair_keys, keys)
+        # Which of the question's bigrams each candidate holds, each counted once.
+        held = np.zeros((self.n, len(keys)), dtype=bool)
+        held[owner[:-1][pairs][wanted], which[wanted]] = True
+        return (held.sum(axis=1) / len(q.bigrams)).tolist()
 
 
 class Ranked(NamedTuple):
@@ -303,10 +316,9 @@ def rerank(q: Question, cands: list[Candidate], weights: dict | None = None) -> 
     """The candidates re-ranked, best first; ties keep first-stage order."""
     weights = weights or WEIGHTS
     columns, best, matched = _features(q, cands)
-    # Summed feature by feature in FEATURES order, from 0, as sum() of each row's products would be.
-    scores = np.zeros(len(cands))
-    for name, column in zip(FEATURES, columns):
-        scores += weights[name] * np.array(column, dtype=np.float64)
-    scores = scores.tolist()
+    # Summed feature by feature in FEATURES order, as sum() of each row's products would be: numpy
+    # adds the rows of a C-ordered array along its first axis one after another.
+    products = np.array(columns, dtype=np.float64) * np.array([weights[name] for name in FEATURES])[:, None]
+    scores = np.add.reduce(products, axis=0).tolist()
     order = sorted(range(len(cands)), key=lambda i: (-scores[i], i))
     return [Ranked(scores[i], cands[i], best[i], matched[i]) for i in order]

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -26,8 +25,7 @@ from .models import Document, Source
 from .errors import IndexMissing, IndexStale
 
 
-@dataclass(frozen=True)
-class RawHit:
+class RawHit(NamedTuple):
     """A scored passage straight from the index: its score and the passage."""
 
     score: float

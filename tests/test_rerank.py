@@ -7,6 +7,7 @@ import sys
 from itertools import permutations
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import example, given, strategies as st
 
@@ -84,6 +85,22 @@ def test_weigh_bits_is_weigh_of_the_same_terms():
     for bits in range(1 << len(terms)):
         chosen = {t for n, t in enumerate(terms) if bits >> n & 1}
         assert q.weigh_bits(bits) == _weigh(q, chosen)
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1e6) | st.sampled_from([0.0, 1e-300, 5e-324, 1e300]),
+                min_size=1, max_size=10))
+@example([0.5, 1.25, 3.0])  # integer sums: the fixed-point way
+@example([1e-300, 1e300])  # too far apart for an int64: weigh_bits() one by one
+@example([1e-310, 3e-320])  # below the normal floats: the same
+@example([1.0, 1000.0, 1000.0, 1000.0])  # each fits, their sum would not
+def test_weigh_sets_is_weigh_bits_of_every_set(weights):
+    q = read_question("q", {f"t{n}": w for n, w in enumerate(weights)})
+    sets = np.arange(1 << len(weights), dtype=np.int64)
+    assert q.weigh_sets(sets).tolist() == [q.weigh_bits(b) for b in sets.tolist()]
+    if weights in ([0.5, 1.25, 3.0],):
+        assert q._fixed_point is not None
+    if weights in ([1e-300, 1e300], [1e-310, 3e-320], [1.0, 1000.0, 1000.0, 1000.0]):
+        assert q._fixed_point is None
 
 
 def plain_best_sentence(q, cand, covers: list[float]) -> int:
