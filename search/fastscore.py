@@ -281,31 +281,26 @@ class FastScorer:
         if None in found:
             for n, term in enumerate(terms):
                 if found[n] is None:
-                    entry = self._prepare_uncached(reader, leaves, [term], total)
-                    found[n] = kept[term] = entry[0] if entry else ()
+                    found[n] = kept[term] = self._prepare_term(reader, leaves, term, total)
             while len(kept) > PREPARED_MAX:
                 del kept[next(iter(kept))]
         return [entry for entry in found if entry]
 
-    def _prepare_uncached(self, reader: IndexReader, leaves: list, terms: list[Term], total: int):
-        prepared = []
-        field_lengths: dict[str, int] = {}
+    def _prepare_term(self, reader: IndexReader, leaves: list, term: Term, total: int) -> tuple:
+        """_prepare_terms()'s entry of one term, worked out; () for an unknown field or term."""
+        fieldname, text, boost = term
         schema = reader.schema
-        for fieldname, text, boost in terms:
-            if fieldname not in schema:
-                continue
-            fieldtype = schema[fieldname]
-            if not fieldtype.scorable:
-                raise ValueError(f"field {fieldname!r} is not scorable (no field lengths)")
-            if boost <= 0:
-                raise ValueError(f"query boost must be positive, got {boost}")
-            btext = text if isinstance(text, bytes) else fieldtype.to_bytes(text)
-            frequencies = [self._frequency(leaf, key, fieldname, btext) for leaf, _, key in leaves]
-            if not any(frequencies):
-                continue
-            if fieldname not in field_lengths:
-                field_lengths[fieldname] = reader.field_length(fieldname)
-            idf = whoosh_idf(total, sum(frequencies))
-            avgfl = (field_lengths[fieldname] / (total or 1)) or 1
-            prepared.append((fieldname, btext, idf, avgfl, float(boost), frequencies))
-        return prepared
+        if fieldname not in schema:
+            return ()
+        fieldtype = schema[fieldname]
+        if not fieldtype.scorable:
+            raise ValueError(f"field {fieldname!r} is not scorable (no field lengths)")
+        if boost <= 0:
+            raise ValueError(f"query boost must be positive, got {boost}")
+        btext = text if isinstance(text, bytes) else fieldtype.to_bytes(text)
+        frequencies = [self._frequency(leaf, key, fieldname, btext) for leaf, _, key in leaves]
+        if not any(frequencies):
+            return ()
+        idf = whoosh_idf(total, sum(frequencies))
+        avgfl = (reader.field_length(fieldname) / (total or 1)) or 1
+        return fieldname, btext, idf, avgfl, float(boost), frequencies

@@ -14,7 +14,7 @@ from hypothesis import example, given, strategies as st
 from search import settings as engine_settings
 from search.analysis import STOP_WORDS, stem, words
 from search.questions import offers_kind, read_question
-from search.rerank import FEATURES, WINDOW, Candidate, _weigh, best_sentence, feature_rows, rerank
+from search.rerank import FEATURES, WEIGHTS, WINDOW, Candidate, _weigh, best_sentence, feature_rows, rerank
 from search.sentences import sentence_spans
 from search.termcodes import term_code
 from tests.support import candidate as make_candidate
@@ -195,6 +195,22 @@ def test_rerank_puts_the_passage_that_answers_first_and_keeps_ties_in_first_stag
     ranked = rerank(q, [scattered, together, twin])
     assert [r.candidate.doc_id for r in ranked] == ["b", "c", "a"]
     assert ranked[0].score == ranked[1].score and ranked[0].best == 0  # best sentence index
+
+
+def test_each_score_is_the_sum_of_its_weighted_features_in_order_to_the_last_bit():
+    """rerank() adds the weighted features up with numpy; the sum must be Python's sum() of the
+    row's products, in FEATURES order, bit for bit (the reference dumps rely on it)."""
+    weights = {t: w for t, w in zip("alpha beta gamma delta epsilon".split(), (0.13, 0.29, 1.7, 0.71, 2.3))}
+    q = question("alpha beta gamma delta epsilon", weights)
+    texts = ["alpha beta gamma delta. epsilon gamma beta.", "epsilon delta gamma beta alpha.", "Nothing here.",
+             "Gamma? Alpha beta. Delta epsilon alpha gamma beta delta epsilon."]
+    cands = [candidate(text, score=1.0 / (n + 3), doc_id=f"d{n % 3}") for n, text in enumerate(texts)]
+    rows = feature_rows(q, cands)
+    by_id = {id(c): sum(WEIGHTS[name] * value for name, value in zip(FEATURES, row))
+             for c, (row, _) in zip(cands, rows)}
+    ranked = rerank(q, cands)
+    assert [r.score for r in ranked] == [by_id[id(r.candidate)] for r in ranked]
+    assert len({r.score for r in ranked}) == len(cands)
 
 
 _SCORES = """
