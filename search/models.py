@@ -62,8 +62,8 @@ class Passage:
         return f"{self.doc_id}#{self.number}"
 
 
-# A result's records are named tuples: as immutable as frozen dataclasses, and made several
-# times faster (ten hits a question, each with an answer and a citation).
+# A result's records are named tuples: as immutable as frozen dataclasses, and quicker to make
+# (ten hits a question, each with an answer and a citation).
 class Answer(NamedTuple):
     """The sentence of a passage that best answers the question (document offsets)."""
 

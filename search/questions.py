@@ -139,7 +139,7 @@ class Question:
         weights span too many powers of two), when that power is below the normal floats (a
         sum would round twice) or a weight is not a finite number of at least 0."""
         weights = self._weights_and_bits[0]
-        if not all(0 <= w < float("inf") for w in weights) or fsum(weights) == float("inf"):
+        if not all(0 <= w < float("inf") for w in weights):
             return None
         powers = [frexp(w)[1] for w in weights if w]  # w < 2**power
         low = min(powers, default=53) - 53  # every weight is a whole multiple of 2**low
