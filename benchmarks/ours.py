@@ -20,6 +20,7 @@ class Ours:
 
     def open(self, index_dir: Path) -> "Ours":
         self._engine = Engine(index_dir)
+        self._engine.warm()  # as the server does
         return self
 
     def ask(self, question: str, k: int = 10):

@@ -30,6 +30,7 @@ def evaluate_squad(path: Path | str, ks: Sequence[int], progress: bool = True,
     with tempfile.TemporaryDirectory(prefix="qa-search-eval-") as tmp:
         built = build_index(documents, tmp)
         engine = Engine(tmp)
+        engine.warm()  # thousands of questions: compile the re-ranker's loops, as the server does
         try:
             return evaluate(engine.ask, questions, ks, progress, name=NAME,
                             passages=_passage_texts(engine), build_seconds=built.seconds)
@@ -41,6 +42,7 @@ def evaluate_questions(path: Path | str, index_dir: Path | str, ks: Sequence[int
                        progress: bool = True) -> Report:
     """Ask a seed-qa.jsonl question set against an existing index."""
     engine = Engine(index_dir)
+    engine.warm()
     try:
         return evaluate(engine.ask, load_questions_jsonl(path), ks, progress, name=NAME,
                         passages=_passage_texts(engine))

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from . import filters as doc_filters
-from . import semantic, settings
+from . import kernels, semantic, settings
 from .answers import Escaped, matched_spans, spans_at
 from .confidence import answers_well
 from .errors import BadQuery, SearchError
@@ -145,8 +145,10 @@ class Engine:
             return None
 
     def warm(self) -> None:
-        """Open the live index, and load the sentence model when it stores vectors, so that the
-        first question does not wait for them. Never raises: a problem shows at that question."""
+        """Compile the re-ranker's loops (search/kernels.py), open the live index, and load the
+        sentence model when it stores vectors, so that the first question does not wait for
+        them. Never raises: a problem shows at that question."""
+        kernels.compile()
         try:
             self.index.searcher()
             self._question_vector("")

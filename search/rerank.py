@@ -13,16 +13,13 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from . import termcodes
+from . import kernels, termcodes
+from .kernels import WINDOW
 from .passages import Passage
 from .questions import MARKS_OF, Question, kind_marks, offers
 from .scan import all_tokens
 from .semantic import similarities
 
-WINDOW = 12  # terms in the proximity window
-TABLE_TERMS = 12  # questions of at most this many terms weigh their term sets through a table
-_LEVELS = WINDOW.bit_length()  # spans of 1, 2, 4 ... up to WINDOW hits
-_FLOOR_LOG2 = np.array([0] + [n.bit_length() - 1 for n in range(1, WINDOW + 1)])
 
 
 class Candidate:
@@ -126,12 +123,13 @@ def feature_columns(q: Question, cands: Sequence[Candidate]) -> tuple[list[list[
     return columns, best
 
 
-def _features(q: Question, cands: Sequence[Candidate]) -> tuple[list[list[float]], list[int], list[list[int]]]:
-    """feature_columns(), and where each candidate holds the question's weighted terms (_Terms.matched()).
+def _features(q: Question, cands: Sequence[Candidate]) -> tuple[list[list[float]], list[int], list[np.ndarray]]:
+    """feature_columns(), and the positions among each candidate's codes that hold a weighted
+    term of the question.
 
-    The term features of all candidates are worked out together, with numpy: each position of
-    a candidate's terms holds the bit of the question term there (0 for any other term), a set
-    of question terms is the OR of their bits, and each distinct set is weighed once.
+    The term features of all candidates are worked out together: each weighted term has a bit,
+    a set of them is the OR of their bits (kernels.term_sets()), and Question.weigh_sets()
+    weighs them all at once.
     """
     if not cands:
         return [[] for _ in FEATURES], [], []
@@ -142,7 +140,7 @@ def _features(q: Question, cands: Sequence[Candidate]) -> tuple[list[list[float]
     for doc_id, score in zip(doc_ids, scores):
         doc_best[doc_id] = max(doc_best.get(doc_id, 0.0), score)
     terms = _Terms(q, cands)
-    sentence, two, density, coverage, proximity, chosen = terms.values()
+    sentence, two, density, coverage, proximity, chosen, matched = terms.values()
     if q.vector is None:
         meaning = [(0.0, 0.0)] * len(cands)
     else:
@@ -161,28 +159,26 @@ def _features(q: Question, cands: Sequence[Candidate]) -> tuple[list[list[float]
         "semantic": [m[0] for m in meaning],
         "semantic_sentence": [m[1] for m in meaning],
     }
-    return [values[name] for name in FEATURES], [best for best, _ in chosen], terms.matched()
+    return [values[name] for name in FEATURES], [best for best, _ in chosen], matched
 
 
 class _Terms:
-    """Where the question's weighted terms stand in every candidate's sentences, as numpy arrays.
+    """Where the question's weighted terms stand in every candidate's sentences.
 
-    The candidates' term codes are chained; a "hit" is a position that holds a weighted term.
+    The candidates' term codes are chained and looked up with numpy; the loops over what was
+    found are search/kernels.py's.
     """
 
     def __init__(self, q: Question, cands: Sequence[Candidate]):
         self.q, self.cands, self.n = q, cands, len(cands)
         passages = [c.passage for c in cands]
-        counts = [len(p.lengths) for p in passages]
-        lengths = np.concatenate([p.lengths for p in passages])
-        self.lengths = lengths.astype(np.float64)
-        self.owner = np.repeat(np.arange(self.n), counts)  # each sentence's candidate
-        self.first = [0, *accumulate(counts)]  # each candidate's first sentence
+        self.lengths = np.concatenate([p.lengths for p in passages])
+        self.sent_first = np.array([0, *accumulate(len(p.lengths) for p in passages)])  # each one's first sentence
         codes = [p.codes for p in passages]
-        self.codes = np.concatenate(codes)
+        self.code_first = np.array([0, *accumulate(map(len, codes))])  # each one's first position
         # One look-up for both the weighted terms and the bigrams' terms.
         known, bits, places = q.code_lookup
-        found, at = termcodes.among(self.codes, known)
+        found, at = termcodes.among(np.concatenate(codes), known)
         looked = np.flatnonzero(found)  # the positions of either
         at = at[looked]
         looked_bits, looked_places = bits[at], places[at]
@@ -192,115 +188,54 @@ class _Terms:
         paired = np.flatnonzero(looked_places >= 0)
         self.paired = looked[paired]  # the positions of the bigrams' terms
         self.places = looked_places[paired]  # where each one's term is among q.bigram_keys[0]
-        self.sentence = np.searchsorted(np.cumsum(lengths), self.where, side="right")  # each hit's sentence
-        self.cand = self.owner[self.sentence]  # each hit's candidate
-        self.code_first = np.array([0, *accumulate(map(len, codes))])  # each candidate's first position
-
-    def _weigh(self, *sets: np.ndarray) -> list[np.ndarray]:
-        """Each array of term sets as the weights of its sets, every distinct set weighed once."""
-        every = np.concatenate(sets)
-        terms = len(self.q.weights)
-        if terms <= TABLE_TERMS:  # a table of every set of the question's terms, filled where used
-            used = np.zeros(1 << terms, dtype=bool)
-            used[every] = True
-            distinct = np.flatnonzero(used)
-            table = np.zeros(1 << terms)
-            table[distinct] = self.q.weigh_sets(distinct)
-            weights = table[every]
-        else:
-            distinct, inverse = np.unique(every, return_inverse=True)
-            weights = self.q.weigh_sets(distinct)[inverse]
-        ends = [*accumulate(map(len, sets))]
-        return [weights[a:b] for a, b in zip([0, *ends], ends)]
-
-    def _best(self, owner: np.ndarray, values: np.ndarray) -> list[float]:
-        """The largest value of each candidate (0 with none): every value is 0 or more."""
-        out = np.zeros(self.n)
-        np.maximum.at(out, owner, values)
-        return out.tolist()
 
     def values(self) -> tuple[list, ...]:
         """Per candidate: best sentence, best adjacent pair, density, whole passage, best window,
-        and _choices() of it."""
-        masks = np.zeros(len(self.lengths), dtype=np.int64)
-        np.bitwise_or.at(masks, self.sentence, self.bits)
-        union = np.zeros(self.n, dtype=np.int64)
-        np.bitwise_or.at(union, self.cand, self.bits)
-        same = self.owner[1:] == self.owner[:-1]
-        pairs = (masks[1:] | masks[:-1])[same]
-        covers, pair_weights, coverage, windows = self._weigh(masks, pairs, union, self._windows())
-        best = self._best(self.owner, covers)
-        density = covers * np.minimum(1.0, 8 / np.maximum(self.lengths, 1))
-        return (best, self._best(self.owner[1:][same], pair_weights), self._best(self.owner, density),
-                coverage.tolist(), self._best(self.cand, windows), self._choices(covers, best))
+        _choices() of it, and matched()."""
+        sets, local, hit_first = kernels.term_sets(self.where, self.bits, self.lengths, self.sent_first,
+                                                   self.code_first)
+        values, near, near_weights, near_first = kernels.term_values(self.q.weigh_sets(sets), self.lengths,
+                                                                     self.sent_first, hit_first)
+        best, pair, density, coverage, window = values.tolist()
+        hit_first = hit_first.tolist()
+        matched = [local[a:b] for a, b in zip(hit_first, hit_first[1:])]
+        return (best, pair, density, coverage, window,
+                self._choices(near.tolist(), near_weights.tolist(), near_first.tolist()), matched)
 
-    def _windows(self) -> np.ndarray:
-        """For each hit, the terms of the hits within the WINDOW terms that end at it."""
-        where, cand, bits = self.where, self.cand, self.bits
-        last = np.arange(len(bits))
-        # Each window's first hit: at most WINDOW - 1 terms back, and of the candidate's own.
-        first = np.maximum(np.searchsorted(where, where - (WINDOW - 1)), np.searchsorted(cand, cand))
-        # spans[k, i]: the terms of hits i to i + 2**k - 1 (to the last hit, near the end). The
-        # hits of a window are the two spans of the largest 2**k not above their number that
-        # start and end it.
-        spans = np.empty((_LEVELS, len(bits)), dtype=np.int64)
-        spans[0] = bits
-        for k in range(1, _LEVELS):
-            step = 1 << (k - 1)
-            spans[k] = spans[k - 1]
-            spans[k, :-step] |= spans[k - 1, step:]
-        k = _FLOOR_LOG2[last - first + 1]
-        return spans[k, first] | spans[k, last - (1 << k) + 1]
-
-    def _choices(self, covers: np.ndarray, best: list[float]) -> list[tuple[int, bool]]:
+    def _choices(self, near: list[int], weights: list[float], bounds: list[int]) -> list[tuple[int, bool]]:
         """For each candidate, best_sentence() and whether that sentence (the whole text when there
-        is none) offers the kind asked, from its sentences' coverages and the best of them. The
-        sentences within 0.2 of their candidate's best compete on coverage, plus 0.1 if one
-        offers the kind, minus 0.2 if it is itself a question; the first wins a tie."""
-        q, cands, first = self.q, self.cands, self.first
-        at = np.flatnonzero(covers >= np.array(best)[self.owner] - 0.2)  # the near-best sentences
-        owner = self.owner[at]
-        near = (at - np.array(first[:-1])[owner]).tolist()  # as numbers within their passage
-        bounds = np.searchsorted(at, first)  # each candidate's run of them
-        merit = covers[at]
-        offered = [False] * len(near)
-        if q.kind in MARKS_OF:
-            offered = [_offers(q, cands[c], i) for c, i in zip(owner.tolist(), near)]
-            merit = merit + 0.1 * np.array(offered, dtype=np.float64)
-        # Whether a sentence asks matters only where it competes with another.
-        rivals = np.flatnonzero(bounds[1:] - bounds[:-1] > 1).tolist()
-        asking = [(n, found) for n in rivals if (found := _asking(cands[n]))]
-        bounds = bounds.tolist()
-        if asking:
-            asks = np.zeros(len(near))
-            for n, found in asking:
-                asks[[j for j in range(bounds[n], bounds[n + 1]) if near[j] in found]] = 1.0
-            merit = merit - 0.2 * asks
-        order = np.lexsort((at, -merit, owner)).tolist()  # in each run, the best merit first
-        return [(near[order[a]], offered[order[a]]) if a < b else (-1, _offers(q, cands[n], -1))
-                for n, (a, b) in enumerate(zip(bounds, bounds[1:]))]
-
-    def matched(self) -> list[list[int]]:
-        """Per candidate, the positions among its codes that hold a weighted term."""
-        local = (self.where - self.code_first[self.cand]).tolist()
-        bounds = np.searchsorted(self.cand, np.arange(self.n + 1)).tolist()  # hits go candidate by candidate
-        return [local[a:b] for a, b in zip(bounds, bounds[1:])]
+        is none) offers the kind asked, from its near-best sentences (kernels.term_values()). They
+        compete on their weight, plus 0.1 if one offers the kind, minus 0.2 if it is itself a
+        question; the first wins a tie."""
+        q = self.q
+        kind = q.kind in MARKS_OF
+        out = []
+        for cand, a, b in zip(self.cands, bounds, bounds[1:]):
+            if a == b:
+                out.append((-1, _offers(q, cand, -1)))
+                continue
+            asking = _asking(cand) if b - a > 1 else ()  # matters only where sentences compete
+            chosen, merit, offered = -1, 0.0, False
+            for i, weight in zip(near[a:b], weights[a:b]):
+                offers_here = kind and _offers(q, cand, i)
+                if offers_here:
+                    weight += 0.1
+                if i in asking:
+                    weight -= 0.2
+                if chosen < 0 or weight > merit:
+                    chosen, merit, offered = i, weight, offers_here
+            out.append((chosen, offered))
+        return out
 
     def bigram_shares(self) -> list[float]:
         """Per candidate, the share of the question's bigrams (pairs of adjacent terms, weighted
         or not) found adjacent among its terms."""
-        q, where, at = self.q, self.paired, self.places
+        q = self.q
         if not q.bigrams:
             return [0.0] * self.n
         codes, keys = q.bigram_keys
-        owner = np.searchsorted(self.code_first, where, side="right") - 1
-        pairs = (where[1:] == where[:-1] + 1) & (owner[1:] == owner[:-1])  # adjacent, in one candidate
-        pair_keys = at[:-1][pairs] * len(codes) + at[1:][pairs]
-        wanted, which = termcodes.among(pair_keys, keys)
-        # Which of the question's bigrams each candidate holds, each counted once.
-        held = np.zeros((self.n, len(keys)), dtype=bool)
-        held[owner[:-1][pairs][wanted], which[wanted]] = True
-        return (held.sum(axis=1) / len(q.bigrams)).tolist()
+        counts = kernels.bigram_counts(self.paired, self.places, self.code_first, keys, len(codes))
+        return (counts / len(q.bigrams)).tolist()
 
 
 class Ranked(NamedTuple):
@@ -309,7 +244,7 @@ class Ranked(NamedTuple):
     score: float  # the weighted sum of its features
     candidate: Candidate
     best: int  # its best sentence, best_sentence()
-    matched: list[int]  # the positions among its codes that hold a weighted term of the question
+    matched: np.ndarray  # the positions among its codes that hold a weighted term of the question
 
 
 def rerank(q: Question, cands: list[Candidate], weights: dict | None = None) -> list[Ranked]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from search import kernels
 from search.engine import Engine
 from search.indexer import index_corpus
 from web import create_app
@@ -18,6 +19,15 @@ os.environ.setdefault("QA_SEARCH_SEMANTIC", "off")
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "corpus"
+
+
+@pytest.fixture(autouse=True)
+def plain_kernels():
+    """Every test starts with the re-ranker's kernels in Python (tests/test_kernels.py compares
+    them with their compiled code); one that compiles them (Engine.warm()) does so for itself."""
+    yield
+    for name in kernels.KERNELS:
+        setattr(kernels, name, kernels.PLAIN[name])
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from search import rerank as rerank_module
 from search.engine import Engine
 from search.indexer import index_corpus
 from search.maintenance import add, remove
@@ -113,20 +112,6 @@ def test_engine_answers_alike_with_and_without_kept_passages(bundled_index, monk
     assert len(kept.index._passages) > 0 and any(p.memo for p in kept.index._passages.passages())
     kept.close()
     plain.close()
-
-
-def test_term_sets_weigh_alike_through_the_table_and_without_it(engine, monkeypatch):
-    """Questions of few terms weigh their term sets through a table, longer ones with np.unique."""
-    def ranked():
-        out = []
-        for question in QUESTIONS:
-            response = engine.ask(question, k=10).to_dict()
-            response.pop("took_ms")
-            out.append(response)
-        return out
-    with_table = ranked()
-    monkeypatch.setattr(rerank_module, "TABLE_TERMS", 0)
-    assert ranked() == with_table
 
 
 def test_one_code_lookup_agrees_with_the_terms_and_bigrams_it_joins():

@@ -249,5 +249,5 @@ def test_each_ranked_candidate_knows_where_it_holds_the_weighted_terms():
     assert {r.candidate.doc_id for r in ranked} == {"a", "b", "c"}
     for r in ranked:
         codes = r.candidate.codes.tolist()
-        assert r.matched == [i for i, code in enumerate(codes) if code in wanted]
+        assert r.matched.tolist() == [i for i, code in enumerate(codes) if code in wanted]
     assert [len(r.matched) for r in sorted(ranked, key=lambda r: r.candidate.doc_id)] == [4, 0, 3]

@@ -1,0 +1,184 @@
+"""The re-ranker's loops over a question's hits and its candidates' sentences.
+
+Each kernel is plain Python over numpy arrays, and runs as such until compile() hands them
+all to numba, which turns them into machine code (cached on disk after the first time) with
+no other change. A hundred numpy calls a question, each with its fixed cost, become three
+calls. Numba takes about a second to load in a new process, so only a long-lived one pays
+it (Engine.warm(): the server's workers, the evaluation, the benchmarks); a one-shot command
+answers in Python. Both ways give the same numbers to the last bit: tests/test_kernels.py
+compares them.
+
+The arrays describe the candidates of one question, chained: their terms one after another,
+their sentences likewise. A "hit" is a position among the terms that holds a weighted term
+of the question.
+"""
+from __future__ import annotations
+
+import logging
+from functools import cache
+
+import numpy as np
+
+from . import settings
+
+log = logging.getLogger(__name__)
+
+WINDOW = 12  # terms in the proximity window
+
+
+def term_sets(where, bits, lengths, sent_first, code_first):
+    """The sets of question terms (their bits OR-ed) that the term features weigh, in one
+    int64 array: each sentence's; each pair of adjacent sentences of one candidate's; each
+    candidate's (its whole passage); each hit's window (its candidate's hits among the WINDOW
+    terms that end at it). Also each hit's position among its candidate's terms, and where
+    each candidate's hits begin (n + 1 bounds).
+
+    where: the hits' positions, increasing; bits: the term bit of each; lengths: each
+    sentence's number of terms; sent_first, code_first: each candidate's first sentence and
+    first term, the totals last (n + 1 each). A candidate's sentences hold all its terms.
+    """
+    n = len(sent_first) - 1
+    sentences, hits = len(lengths), len(where)
+    pairs = 0
+    for c in range(n):
+        pairs += max(0, sent_first[c + 1] - sent_first[c] - 1)
+    whole, windows = sentences + pairs, sentences + pairs + n
+    sets = np.zeros(windows + hits, dtype=np.int64)
+    local = np.empty(hits, dtype=np.int64)
+    hit_first = np.empty(n + 1, dtype=np.int64)
+    hit_first[0] = 0
+    s, end, c, start = 0, 0, 0, 0  # end: where sentence s ends; start: the first hit near enough
+    if sentences:
+        end = lengths[0]
+    for i in range(hits):
+        p, bit = where[i], bits[i]
+        while end <= p:
+            s += 1
+            end += lengths[s]
+        while code_first[c + 1] <= p:
+            c += 1
+            hit_first[c] = i
+        sets[s] |= bit
+        sets[whole + c] |= bit
+        local[i] = p - code_first[c]
+        while where[start] < p - (WINDOW - 1):
+            start += 1
+        window = 0
+        for j in range(max(start, hit_first[c]), i + 1):
+            window |= bits[j]
+        sets[windows + i] = window
+    while c < n:
+        c += 1
+        hit_first[c] = hits
+    k = sentences
+    for c in range(n):
+        for s in range(sent_first[c], sent_first[c + 1] - 1):
+            sets[k] = sets[s] | sets[s + 1]
+            k += 1
+    return sets, local, hit_first
+
+
+def term_values(weights, lengths, sent_first, hit_first):
+    """From the weights of term_sets()' sets, each candidate's best sentence weight, best pair
+    of adjacent sentences, best density (a sentence's weight, times 8 / its terms when it has
+    more than 8), whole-passage weight and best window (rows 0 to 4; 0 where there is none);
+    and its sentences within 0.2 of its best, as numbers within the candidate, with their
+    weights and where each candidate's begin (n + 1 bounds)."""
+    n = len(sent_first) - 1
+    sentences = len(lengths)
+    windows = len(weights) - hit_first[n]
+    whole = windows - n
+    values = np.zeros((5, n))
+    near = np.empty(sentences, dtype=np.int64)
+    near_weights = np.empty(sentences)
+    near_first = np.empty(n + 1, dtype=np.int64)
+    k, m = sentences, 0  # the next pair's weight, the next near sentence
+    for c in range(n):
+        a, b = sent_first[c], sent_first[c + 1]
+        best, dense, pair, window = 0.0, 0.0, 0.0, 0.0
+        for s in range(a, b):
+            w = weights[s]
+            best = max(best, w)
+            dense = max(dense, w * min(1.0, 8 / max(float(lengths[s]), 1.0)))
+        for s in range(a, b - 1):
+            pair = max(pair, weights[k])
+            k += 1
+        for i in range(hit_first[c], hit_first[c + 1]):
+            window = max(window, weights[windows + i])
+        values[0, c], values[1, c], values[2, c] = best, pair, dense
+        values[3, c], values[4, c] = weights[whole + c], window
+        near_first[c] = m
+        for s in range(a, b):
+            if weights[s] >= best - 0.2:
+                near[m], near_weights[m] = s - a, weights[s]
+                m += 1
+    near_first[n] = m
+    return values, near[:m], near_weights[:m], near_first
+
+
+def bigram_counts(where, places, code_first, keys, codes):
+    """For each candidate, how many of the question's bigrams it holds, each counted once: two
+    terms adjacent in one candidate whose places (among the bigrams' `codes` terms) make one
+    of `keys` (sorted): place of the first * codes + place of the second.
+
+    where: the positions of the bigrams' terms, increasing; places: each one's place."""
+    n = len(code_first) - 1
+    held = np.zeros((n, len(keys)), dtype=np.bool_)
+    counts = np.zeros(n, dtype=np.int64)
+    c = 0
+    for j in range(len(where) - 1):
+        p = where[j]
+        while code_first[c + 1] <= p:
+            c += 1
+        if where[j + 1] != p + 1 or p + 1 >= code_first[c + 1]:
+            continue
+        key = places[j] * codes + places[j + 1]
+        lo, hi = 0, len(keys)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if keys[mid] < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < len(keys) and keys[lo] == key and not held[c, lo]:
+            held[c, lo] = True
+            counts[c] += 1
+    return counts
+
+
+KERNELS = ("term_sets", "term_values", "bigram_counts")
+_I64 = "int64[::1]"
+_SIGNATURES = {  # the only argument types they are called with: any other is a TypeError once compiled
+    "term_sets": f"({_I64}, {_I64}, {_I64}, {_I64}, {_I64})",
+    "term_values": f"(float64[::1], {_I64}, {_I64}, {_I64})",
+    "bigram_counts": f"({_I64}, {_I64}, {_I64}, {_I64}, int64)",
+}
+PLAIN = {name: globals()[name] for name in KERNELS}
+
+
+@cache
+def machine_code() -> dict:
+    """Each kernel compiled by numba (from its cache on disk when it compiled them before)."""
+    import numba
+    return {name: numba.njit(_SIGNATURES[name], cache=True, nogil=True)(PLAIN[name]) for name in KERNELS}
+
+
+def compiled() -> bool:
+    """Whether the kernels run compiled."""
+    return term_sets is not PLAIN["term_sets"]
+
+
+def compile() -> bool:
+    """Swap in machine_code() for the kernels, unless the compile setting is off; whether they
+    now run compiled. A numba that is missing or fails logs why and leaves them in Python."""
+    if compiled():
+        return True
+    if settings.get("compile").strip().lower() == "off":
+        return False
+    try:
+        made = machine_code()
+    except Exception as exc:  # not installed, or no code for this machine: Python still answers
+        log.warning("the re-ranker's loops run in Python: numba failed (%s: %s)", type(exc).__name__, exc)
+        return False
+    globals().update(made)
+    return True

@@ -1,0 +1,112 @@
+"""The re-ranker's kernels: compiled by numba, they give the numbers of their Python, to the last bit."""
+import logging
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from search import kernels
+from tests.test_passages import QUESTIONS
+
+
+@st.composite
+def chained(draw):
+    """Candidates' sentence lengths, chained, with hits at some positions and their term bits."""
+    candidates = draw(st.lists(st.lists(st.integers(0, 14), max_size=6), max_size=6))
+    lengths = np.array([n for sentences in candidates for n in sentences], dtype=np.int64)
+    sent_first = np.cumsum([0] + [len(s) for s in candidates], dtype=np.int64)
+    code_first = np.cumsum([0] + [sum(s) for s in candidates], dtype=np.int64)
+    total = int(code_first[-1])
+    where = np.array(sorted(draw(st.sets(st.integers(0, max(total - 1, 0)), max_size=total))), dtype=np.int64)
+    bits = np.array([1 << draw(st.integers(0, 62)) for _ in where], dtype=np.int64)
+    return where, bits, lengths, sent_first, code_first
+
+
+def same(a, b) -> bool:
+    """The same arrays, bit for bit (a tuple of them likewise)."""
+    if isinstance(a, tuple):
+        return len(a) == len(b) and all(map(same, a, b))
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def compiled(name):
+    return kernels.machine_code()[name]
+
+
+@settings(max_examples=300, deadline=None)
+@given(chained(), st.data())
+def test_term_sets_and_values_compiled_are_their_python(arrays, data):
+    sets = kernels.PLAIN["term_sets"](*arrays)
+    assert same(compiled("term_sets")(*arrays), sets)
+    _, _, lengths, sent_first, _ = arrays
+    weights = np.array(data.draw(st.lists(st.floats(0, 50), min_size=len(sets[0]), max_size=len(sets[0]))),
+                       dtype=np.float64)
+    assert same(compiled("term_values")(weights, lengths, sent_first, sets[2]),
+                kernels.PLAIN["term_values"](weights, lengths, sent_first, sets[2]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(chained(), st.integers(1, 6), st.data())
+def test_bigram_counts_compiled_are_their_python(arrays, codes, data):
+    where, _, _, _, code_first = arrays
+    places = np.array([data.draw(st.integers(0, codes - 1)) for _ in where], dtype=np.int64)
+    keys = np.array(sorted(data.draw(st.sets(st.integers(0, codes * codes - 1), min_size=1))), dtype=np.int64)
+    args = (where, places, code_first, keys, codes)
+    assert same(compiled("bigram_counts")(*args), kernels.PLAIN["bigram_counts"](*args))
+
+
+def test_term_sets_by_their_definition():
+    """Two candidates: one of sentences of 3 and 2 terms, one of a single sentence of 14."""
+    lengths, sent_first, code_first = np.array([3, 2, 14]), np.array([0, 2, 3]), np.array([0, 5, 19])
+    where = np.array([0, 2, 4, 5, 17, 18])
+    bits = np.array([1, 2, 4, 1, 2, 8])
+    sets, local, hit_first = kernels.term_sets(where, bits, lengths, sent_first, code_first)
+    assert sets.tolist() == [3, 4, 11,  # each sentence's
+                             7,  # the first candidate's pair of sentences
+                             7, 11,  # each candidate's
+                             1, 3, 7, 1, 2, 10]  # each hit's window: the 5th's reaches back to position 6
+    assert local.tolist() == [0, 2, 4, 0, 12, 13] and hit_first.tolist() == [0, 3, 6]
+    weights = np.arange(len(sets), dtype=np.float64) / 10
+    values, near, near_weights, near_first = kernels.term_values(weights, lengths, sent_first, hit_first)
+    density = 0.2 * (8 / 14)
+    assert values.tolist() == [[0.1, 0.2], [0.3, 0.0], [0.1, density], [0.4, 0.5], [0.8, 1.1]]
+    assert near.tolist() == [0, 1, 0] and near_weights.tolist() == [0.0, 0.1, 0.2] and near_first.tolist() == [0, 2, 3]
+    weights[:2] = 0.3, 0.5  # 0.5 - 0.2 == 0.3: a sentence just within 0.2 of the best is near
+    assert kernels.term_values(weights, lengths, sent_first, hit_first)[1].tolist() == [0, 1, 0]
+    weights[0] = 0.29
+    assert kernels.term_values(weights, lengths, sent_first, hit_first)[1].tolist() == [1, 0]
+
+
+def test_compiled_kernels_take_no_other_types():
+    """Their signatures are fixed: arrays of another type are refused, not compiled anew (which
+    would cost a question a second)."""
+    with pytest.raises(TypeError):
+        compiled("term_sets")(*[np.zeros(1, dtype=np.int32)] * 5)
+
+
+def test_a_warm_engine_answers_as_a_plain_one(engine, monkeypatch):
+    def answers():
+        out = []
+        for question in QUESTIONS:
+            response = engine.ask(question, k=10).to_dict()
+            response.pop("took_ms")
+            out.append(response)
+        return out
+    plain = answers()
+    assert not kernels.compiled()
+    engine.warm()
+    assert kernels.compiled() and answers() == plain
+
+
+def test_without_numba_the_kernels_stay_in_python(engine, monkeypatch, caplog):
+    monkeypatch.setattr(kernels, "machine_code", lambda: __import__("numba_is_not_here"))
+    with caplog.at_level(logging.WARNING):
+        assert not kernels.compile()
+    assert "numba failed (ModuleNotFoundError" in caplog.text and not kernels.compiled()
+    assert engine.ask(QUESTIONS[0]).results
+
+
+def test_the_compile_setting_off_leaves_them_in_python(monkeypatch):
+    monkeypatch.setenv("QA_SEARCH_COMPILE", "off")
+    assert not kernels.compile() and not kernels.compiled()
