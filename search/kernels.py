@@ -26,19 +26,61 @@ log = logging.getLogger(__name__)
 WINDOW = 12  # terms in the proximity window
 
 
-def term_sets(where, bits, lengths, sent_first, code_first):
+def found_at(codes, first, known):
+    """For each of `codes` that is one of `known` (distinct codes): its position and its index
+    in known, in order; and how many were found in each segment of codes (first: where each
+    begins, their end last). The known codes are looked up in a hash table of their low bits
+    (codes are hashes already: search/termcodes.py)."""
+    size = 8
+    while size < 2 * len(known):
+        size *= 2
+    low = np.uint64(size - 1)
+    slots = np.full(size, -1, dtype=np.int64)
+    for j in range(len(known)):
+        s = np.int64(known[j] & low)
+        while slots[s] >= 0:
+            s = (s + 1) & (size - 1)
+        slots[s] = j
+    positions = np.empty(len(codes), dtype=np.int64)
+    index = np.empty(len(codes), dtype=np.int64)
+    counts = np.zeros(len(first) - 1, dtype=np.int64)
+    m, segment = 0, 0
+    for i in range(len(codes)):
+        code = codes[i]
+        s = np.int64(code & low)
+        while slots[s] >= 0:
+            if known[slots[s]] == code:
+                positions[m], index[m] = i, slots[s]
+                m += 1
+                while first[segment + 1] <= i:
+                    segment += 1
+                counts[segment] += 1
+                break
+            s = (s + 1) & (size - 1)
+    return positions[:m], index[:m], counts
+
+
+def term_sets(found, index, term_bits, lengths, sent_first, code_first):
     """The sets of question terms (their bits OR-ed) that the term features weigh, in one
     int64 array: each sentence's; each pair of adjacent sentences of one candidate's; each
     candidate's (its whole passage); each hit's window (its candidate's hits among the WINDOW
     terms that end at it). Also each hit's position among its candidate's terms, and where
     each candidate's hits begin (n + 1 bounds).
 
-    where: the hits' positions, increasing; bits: the term bit of each; lengths: each
+    found, index: found_at() of the candidates' chained terms, the question's codes known;
+    term_bits: the bit of each of those codes (0: not a weighted term); lengths: each
     sentence's number of terms; sent_first, code_first: each candidate's first sentence and
     first term, the totals last (n + 1 each). A candidate's sentences hold all its terms.
     """
+    hits = 0
+    where = np.empty(len(found), dtype=np.int64)  # the hits' positions
+    bits = np.empty(len(found), dtype=np.int64)  # the bit of each
+    for i in range(len(found)):
+        if term_bits[index[i]]:
+            where[hits], bits[hits] = found[i], term_bits[index[i]]
+            hits += 1
     n = len(sent_first) - 1
-    sentences, hits = len(lengths), len(where)
+    sentences = len(lengths)
     pairs = 0
     for c in range(n):
         pairs += max(0, sent_first[c + 1] - sent_first[c] - 1)
@@ -116,17 +158,25 @@ def term_values(weights, lengths, sent_first, hit_first):
     return values, near[:m], near_weights[:m], near_first
 
 
-def bigram_counts(where, places, code_first, keys, codes):
+def bigram_counts(found, index, term_places, code_first, keys, codes):
     """For each candidate, how many of the question's bigrams it holds, each counted once: two
     terms adjacent in one candidate whose places (among the bigrams' `codes` terms) make one
     of `keys` (sorted): place of the first * codes + place of the second.
 
-    where: the positions of the bigrams' terms, increasing; places: each one's place."""
+    found, index: as for term_sets(); term_places: the place of each known code (-1: not a
+    bigram's term)."""
+    paired = 0
+    where = np.empty(len(found), dtype=np.int64)  # the positions of the bigrams' terms
+    places = np.empty(len(found), dtype=np.int64)  # the place of each
+    for i in range(len(found)):
+        if term_places[index[i]] >= 0:
+            where[paired], places[paired] = found[i], term_places[index[i]]
+            paired += 1
     n = len(code_first) - 1
     held = np.zeros((n, len(keys)), dtype=np.bool_)
     counts = np.zeros(n, dtype=np.int64)
     c = 0
-    for j in range(len(where) - 1):
+    for j in range(paired - 1):
         p = where[j]
         while code_first[c + 1] <= p:
             c += 1
@@ -146,12 +196,13 @@ def bigram_counts(where, places, code_first, keys, codes):
     return counts
 
 
-KERNELS = ("term_sets", "term_values", "bigram_counts")
+KERNELS = ("found_at", "term_sets", "term_values", "bigram_counts")
 _I64 = "int64[::1]"
 _SIGNATURES = {  # the only argument types they are called with: any other is a TypeError once compiled
-    "term_sets": f"({_I64}, {_I64}, {_I64}, {_I64}, {_I64})",
+    "found_at": f"(uint64[::1], {_I64}, uint64[::1])",
+    "term_sets": f"({_I64}, {_I64}, {_I64}, {_I64}, {_I64}, {_I64})",
     "term_values": f"(float64[::1], {_I64}, {_I64}, {_I64})",
-    "bigram_counts": f"({_I64}, {_I64}, {_I64}, {_I64}, int64)",
+    "bigram_counts": f"({_I64}, {_I64}, {_I64}, {_I64}, {_I64}, int64)",
 }
 PLAIN = {name: globals()[name] for name in KERNELS}
 

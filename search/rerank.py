@@ -13,7 +13,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from . import kernels, termcodes
+from . import kernels
 from .kernels import WINDOW
 from .passages import Passage
 from .questions import MARKS_OF, Question, kind_marks, offers
@@ -105,9 +105,9 @@ def _exact(q: Question, cands: Sequence[Candidate]) -> list[float]:
     if not all_tokens(q.words):  # a word that is no one token is not among the whole words stored
         return [len(q.words & set(q.word_pattern.findall(c.text.lower()))) / len(q.words) for c in cands]
     arrays = [c.passage.word_codes for c in cands]
-    found = np.flatnonzero(termcodes.among(np.concatenate(arrays), q.word_codes)[0])
-    owner = np.searchsorted([*accumulate(map(len, arrays))], found, side="right")  # each one's candidate
-    return (np.bincount(owner, minlength=len(cands)) / len(q.words)).tolist()  # each candidate's codes are distinct
+    first = np.array([0, *accumulate(map(len, arrays))])
+    counts = kernels.found_at(np.concatenate(arrays), first, q.word_codes)[2]  # each candidate's codes are distinct
+    return (counts / len(q.words)).tolist()
 
 
 def feature_rows(q: Question, cands: Sequence[Candidate]) -> list[tuple[tuple[float, ...], int]]:
@@ -163,11 +163,8 @@ def _features(q: Question, cands: Sequence[Candidate]) -> tuple[list[list[float]
 
 
 class _Terms:
-    """Where the question's weighted terms stand in every candidate's sentences.
-
-    The candidates' term codes are chained and looked up with numpy; the loops over what was
-    found are search/kernels.py's.
-    """
+    """Where the question's weighted terms stand in every candidate's sentences: the candidates'
+    term codes chained, and the question's looked up among them (search/kernels.py)."""
 
     def __init__(self, q: Question, cands: Sequence[Candidate]):
         self.q, self.cands, self.n = q, cands, len(cands)
@@ -177,23 +174,13 @@ class _Terms:
         codes = [p.codes for p in passages]
         self.code_first = np.array([0, *accumulate(map(len, codes))])  # each one's first position
         # One look-up for both the weighted terms and the bigrams' terms.
-        known, bits, places = q.code_lookup
-        found, at = termcodes.among(np.concatenate(codes), known)
-        looked = np.flatnonzero(found)  # the positions of either
-        at = at[looked]
-        looked_bits, looked_places = bits[at], places[at]
-        weighted = np.flatnonzero(looked_bits)
-        self.where = looked[weighted]  # the hits' positions
-        self.bits = looked_bits[weighted]  # the bit of the weighted term at each
-        paired = np.flatnonzero(looked_places >= 0)
-        self.paired = looked[paired]  # the positions of the bigrams' terms
-        self.places = looked_places[paired]  # where each one's term is among q.bigram_keys[0]
+        self.found, self.index, _ = kernels.found_at(np.concatenate(codes), self.code_first, q.code_lookup[0])
 
     def values(self) -> tuple[list, ...]:
         """Per candidate: best sentence, best adjacent pair, density, whole passage, best window,
         _choices() of it, and matched()."""
-        sets, local, hit_first = kernels.term_sets(self.where, self.bits, self.lengths, self.sent_first,
-                                                   self.code_first)
+        sets, local, hit_first = kernels.term_sets(self.found, self.index, self.q.code_lookup[1], self.lengths,
+                                                   self.sent_first, self.code_first)
         values, near, near_weights, near_first = kernels.term_values(self.q.weigh_sets(sets), self.lengths,
                                                                      self.sent_first, hit_first)
         best, pair, density, coverage, window = values.tolist()
@@ -234,7 +221,7 @@ class _Terms:
         if not q.bigrams:
             return [0.0] * self.n
         codes, keys = q.bigram_keys
-        counts = kernels.bigram_counts(self.paired, self.places, self.code_first, keys, len(codes))
+        counts = kernels.bigram_counts(self.found, self.index, q.code_lookup[2], self.code_first, keys, len(codes))
         return (counts / len(q.bigrams)).tolist()
 
 

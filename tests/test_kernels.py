@@ -10,17 +10,24 @@ from search import kernels
 from tests.test_passages import QUESTIONS
 
 
+KNOWN = 8  # codes of the question's terms in the made-up candidates
+
+
 @st.composite
 def chained(draw):
-    """Candidates' sentence lengths, chained, with hits at some positions and their term bits."""
+    """Made-up candidates' terms and sentence lengths, chained: found_at()'s answer for them
+    (of KNOWN known codes), a term bit per known code (0 for some) and a bigram place (-1 for
+    some), the sentences' lengths, and each candidate's first sentence and term."""
     candidates = draw(st.lists(st.lists(st.integers(0, 14), max_size=6), max_size=6))
     lengths = np.array([n for sentences in candidates for n in sentences], dtype=np.int64)
     sent_first = np.cumsum([0] + [len(s) for s in candidates], dtype=np.int64)
     code_first = np.cumsum([0] + [sum(s) for s in candidates], dtype=np.int64)
     total = int(code_first[-1])
-    where = np.array(sorted(draw(st.sets(st.integers(0, max(total - 1, 0)), max_size=total))), dtype=np.int64)
-    bits = np.array([1 << draw(st.integers(0, 62)) for _ in where], dtype=np.int64)
-    return where, bits, lengths, sent_first, code_first
+    found = np.array(sorted(draw(st.sets(st.integers(0, max(total - 1, 0)), max_size=total))), dtype=np.int64)
+    index = np.array([draw(st.integers(0, KNOWN - 1)) for _ in found], dtype=np.int64)
+    term_bits = np.array([draw(st.sampled_from([0, 1 << n])) for n in range(KNOWN)], dtype=np.int64)
+    places = np.array([draw(st.integers(-1, 3)) for _ in range(KNOWN)], dtype=np.int64)
+    return found, index, term_bits, places, lengths, sent_first, code_first
 
 
 def same(a, b) -> bool:
@@ -35,11 +42,28 @@ def compiled(name):
 
 
 @settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1), unique=True, max_size=40), st.data())
+def test_found_at_compiled_is_its_python_and_finds_each_known_code(known, data):
+    codes = data.draw(st.lists(st.sampled_from(known) | st.integers(0, 2**64 - 1) if known
+                               else st.integers(0, 2**64 - 1), max_size=60))
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(codes)), max_size=5)))
+    args = (np.array(codes, dtype=np.uint64), np.array([0, *cuts, len(codes)], dtype=np.int64),
+            np.array(known, dtype=np.uint64))
+    positions, index, counts = answer = kernels.PLAIN["found_at"](*args)
+    assert same(compiled("found_at")(*args), answer)
+    assert positions.tolist() == [i for i, code in enumerate(codes) if code in known]
+    assert [known[j] for j in index.tolist()] == [codes[i] for i in positions.tolist()]
+    bounds = args[1].tolist()
+    assert counts.tolist() == [sum(code in known for code in codes[a:b]) for a, b in zip(bounds, bounds[1:])]
+
+
+@settings(max_examples=300, deadline=None)
 @given(chained(), st.data())
 def test_term_sets_and_values_compiled_are_their_python(arrays, data):
-    sets = kernels.PLAIN["term_sets"](*arrays)
-    assert same(compiled("term_sets")(*arrays), sets)
-    _, _, lengths, sent_first, _ = arrays
+    found, index, term_bits, _, lengths, sent_first, code_first = arrays
+    args = (found, index, term_bits, lengths, sent_first, code_first)
+    sets = kernels.PLAIN["term_sets"](*args)
+    assert same(compiled("term_sets")(*args), sets)
     weights = np.array(data.draw(st.lists(st.floats(0, 50), min_size=len(sets[0]), max_size=len(sets[0]))),
                        dtype=np.float64)
     assert same(compiled("term_values")(weights, lengths, sent_first, sets[2]),
@@ -47,21 +71,21 @@ def test_term_sets_and_values_compiled_are_their_python(arrays, data):
 
 
 @settings(max_examples=300, deadline=None)
-@given(chained(), st.integers(1, 6), st.data())
-def test_bigram_counts_compiled_are_their_python(arrays, codes, data):
-    where, _, _, _, code_first = arrays
-    places = np.array([data.draw(st.integers(0, codes - 1)) for _ in where], dtype=np.int64)
-    keys = np.array(sorted(data.draw(st.sets(st.integers(0, codes * codes - 1), min_size=1))), dtype=np.int64)
-    args = (where, places, code_first, keys, codes)
+@given(chained(), st.data())
+def test_bigram_counts_compiled_are_their_python(arrays, data):
+    found, index, _, places, _, _, code_first = arrays
+    keys = np.array(sorted(data.draw(st.sets(st.integers(0, 15), min_size=1))), dtype=np.int64)
+    args = (found, index, places, code_first, keys, 4)
     assert same(compiled("bigram_counts")(*args), kernels.PLAIN["bigram_counts"](*args))
 
 
 def test_term_sets_by_their_definition():
     """Two candidates: one of sentences of 3 and 2 terms, one of a single sentence of 14."""
     lengths, sent_first, code_first = np.array([3, 2, 14]), np.array([0, 2, 3]), np.array([0, 5, 19])
-    where = np.array([0, 2, 4, 5, 17, 18])
-    bits = np.array([1, 2, 4, 1, 2, 8])
-    sets, local, hit_first = kernels.term_sets(where, bits, lengths, sent_first, code_first)
+    found = np.array([0, 1, 2, 4, 5, 17, 18])  # position 1 holds a known code of no weighted term
+    index = np.array([0, 4, 1, 2, 0, 1, 3])
+    term_bits = np.array([1, 2, 4, 8, 0])
+    sets, local, hit_first = kernels.term_sets(found, index, term_bits, lengths, sent_first, code_first)
     assert sets.tolist() == [3, 4, 11,  # each sentence's
                              7,  # the first candidate's pair of sentences
                              7, 11,  # each candidate's
@@ -82,7 +106,7 @@ def test_compiled_kernels_take_no_other_types():
     """Their signatures are fixed: arrays of another type are refused, not compiled anew (which
     would cost a question a second)."""
     with pytest.raises(TypeError):
-        compiled("term_sets")(*[np.zeros(1, dtype=np.int32)] * 5)
+        compiled("term_sets")(*[np.zeros(1, dtype=np.int32)] * 6)
 
 
 def test_a_warm_engine_answers_as_a_plain_one(engine, monkeypatch):
