@@ -3,7 +3,8 @@
 Plain Whoosh walks a Python tree of union matchers one posting at a time and looks up each
 document's field length through several calls; that is where its query time goes. Here each
 term's postings are read once per segment into numpy arrays (segments never change once
-written), and a query is a few vector operations plus one partial sort.
+written), and a query is a few vector operations plus one pass for the top k
+(search/kernels.py).
 
 The scores reproduce `whoosh.scoring.BM25F` in Whoosh 2.7.4 for an OR of terms:
   idf   = ln(doc_count_all / (doc_frequency + 1)) + 1          (whole index, deleted included)
@@ -22,8 +23,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from whoosh.reading import IndexReader
 
+from . import kernels
+
 Term = tuple[str, "str | bytes", float]  # (fieldname, text, query boost)
-PROBE = 100  # top_k() probes with a postings list of at least this many documents
 PREPARED_MAX = 20_000  # query terms whose statistics are kept for the segments last searched
 
 
@@ -46,25 +48,10 @@ def whoosh_idf(doc_count_all: int, doc_frequency: int) -> float:
     return math.log(doc_count_all / (doc_frequency + 1)) + 1
 
 
-def top_k(scores: np.ndarray, k: int, probe: np.ndarray | None = None) -> list[tuple[float, int]]:
-    """(score, docnum) of the k best positive scores: score descending, then docnum ascending.
-
-    `probe`, some distinct docnums (any will do), only saves time: the k-th best of their
-    scores is at most the k-th best of all, so only documents scoring at least that are sorted.
-    """
-    floor = 0.0
-    if probe is not None and len(probe) >= k:
-        probed = scores[probe]
-        floor = np.partition(probed, len(probed) - k)[len(probed) - k]  # their k-th best
-    candidates = np.flatnonzero(scores >= floor) if floor > 0 else np.flatnonzero(scores > 0)
-    if len(candidates) > k:
-        cut = np.argpartition(-scores[candidates], k - 1)[:k]
-        # Keep every document tied with the k-th so ties break by docnum, as Whoosh's collector does.
-        threshold = scores[candidates[cut]].min()
-        candidates = candidates[scores[candidates] >= threshold]
-    order = np.lexsort((candidates, -scores[candidates]))[:k]
-    picked = candidates[order]
-    return [(float(s), int(d)) for s, d in zip(scores[picked], picked)]
+def top_k(scores: np.ndarray, k: int) -> list[tuple[float, int]]:
+    """(score, docnum) of the k best positive scores: score descending, then docnum ascending."""
+    docnums, best = kernels.top_k(scores, k)
+    return list(zip(best.tolist(), docnums.tolist()))
 
 
 def read_postings(reader: IndexReader, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -199,14 +186,13 @@ class FastScorer:
     def scores(self, reader: IndexReader, terms: list[Term]) -> np.ndarray:
         """Dense BM25F score per global docnum (0 where nothing matched or deleted)."""
         try:
-            return self._accumulate(reader, terms)[0].copy()
+            return self._accumulate(reader, terms).copy()
         finally:
             self._clear()
 
-    def _accumulate(self, reader: IndexReader, terms: list[Term]) -> tuple[np.ndarray, np.ndarray | None]:
+    def _accumulate(self, reader: IndexReader, terms: list[Term]) -> np.ndarray:
         """The score of every global docnum, summed into the scorer's own array (a view of it,
-        valid until _clear()); and the docnums of the shortest postings list of at least PROBE
-        documents (for top_k() to probe), or None.
+        valid until _clear()).
 
         The array is kept from question to question and cleared where it was written: a new
         array as long as the index, every question, costs more in fresh memory pages than the
@@ -220,7 +206,7 @@ class FastScorer:
         sums = self._sums[:total]
         leaves = [(leaf, offset, segment_key(leaf)) for leaf, offset in reader.leaf_readers()]
         prepared = self._prepare_terms(reader, leaves, terms, total)
-        probe, touched = None, self._touched
+        touched = self._touched
         for n, (leaf, offset, key) in enumerate(leaves):
             alive = self._alive_mask(leaf, key)
             part = sums[offset:offset + leaf.doc_count_all()]
@@ -235,13 +221,9 @@ class FastScorer:
                     ids, contrib = ids[keep], contrib[keep]
                 np.add.at(part, ids, contrib)
                 touched.append((offset, ids))
-                if len(ids) >= PROBE and (probe is None or len(ids) < len(probe[1])):
-                    probe = (offset, ids)
         if len(self._segments) > len(leaves):
             self.forget({key for _, _, key in leaves})
-        if probe is not None:
-            probe = probe[1] + probe[0] if probe[0] else probe[1]
-        return sums, probe
+        return sums
 
     def _clear(self) -> None:
         """Zero what _accumulate() wrote: a few postings lists, or the whole array when that is less work."""
@@ -259,10 +241,10 @@ class FastScorer:
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
         try:
-            scores, probe = self._accumulate(reader, terms)
+            scores = self._accumulate(reader, terms)
             if allowed is not None:
                 return top_k(np.where(allowed[: len(scores)], scores, 0.0), k)
-            return top_k(scores, k, probe)
+            return top_k(scores, k)
         finally:
             self._clear()
 

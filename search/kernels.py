@@ -1,16 +1,17 @@
-"""The re-ranker's loops over a question's hits and its candidates' sentences.
+"""The query path's loops: the first stage's top k, and the re-ranker's passes over a
+question's hits and its candidates' sentences.
 
 Each kernel is plain Python over numpy arrays, and runs as such until compile() hands them
 all to numba, which turns them into machine code (cached on disk after the first time) with
-no other change. A hundred numpy calls a question, each with its fixed cost, become three
-calls. Numba takes about a second to load in a new process, so only a long-lived one pays
-it (Engine.warm(): the server's workers, the evaluation, the benchmarks); a one-shot command
-answers in Python. Both ways give the same numbers to the last bit: tests/test_kernels.py
-compares them.
+no other change: the re-ranker's hundred-odd numpy calls a question, each with its fixed
+cost, become five calls. Numba takes about a second to load in a new process, so only a
+long-lived one pays it (Engine.warm(): the server's workers and the web app, the evaluation,
+the benchmarks); a one-shot command answers in Python, which is slower by milliseconds. Both
+ways give the same numbers to the last bit: tests/test_kernels.py compares them.
 
-The arrays describe the candidates of one question, chained: their terms one after another,
-their sentences likewise. A "hit" is a position among the terms that holds a weighted term
-of the question.
+The re-ranker's arrays describe the candidates of one question, chained: their terms one
+after another, their sentences likewise. A "hit" is a position among the terms that holds a
+weighted term of the question.
 """
 from __future__ import annotations
 
@@ -158,10 +159,10 @@ def term_values(weights, lengths, sent_first, hit_first):
     return values, near[:m], near_weights[:m], near_first
 
 
-def bigram_counts(found, index, term_places, code_first, keys, codes):
+def bigram_counts(found, index, term_places, code_first, keys, terms):
     """For each candidate, how many of the question's bigrams it holds, each counted once: two
-    terms adjacent in one candidate whose places (among the bigrams' `codes` terms) make one
-    of `keys` (sorted): place of the first * codes + place of the second.
+    terms adjacent in one candidate whose places (numbers among the bigrams' `terms` terms)
+    make one of `keys` (sorted): place of the first * terms + place of the second.
 
     found, index: as for term_sets(); term_places: the place of each known code (-1: not a
     bigram's term)."""
@@ -182,7 +183,7 @@ def bigram_counts(found, index, term_places, code_first, keys, codes):
             c += 1
         if where[j + 1] != p + 1 or p + 1 >= code_first[c + 1]:
             continue
-        key = places[j] * codes + places[j + 1]
+        key = places[j] * terms + places[j + 1]
         lo, hi = 0, len(keys)
         while lo < hi:
             mid = (lo + hi) // 2
@@ -196,13 +197,58 @@ def bigram_counts(found, index, term_places, code_first, keys, codes):
     return counts
 
 
-KERNELS = ("found_at", "term_sets", "term_values", "bigram_counts")
+def top_k(scores, k):
+    """The docnums of the k best positive scores, best first (score descending, then docnum
+    ascending), and their scores: one pass over the scores, keeping the k best so far in a
+    heap whose root is the worst of them."""
+    heap_scores = np.empty(k)
+    heap_docs = np.empty(k, dtype=np.int64)
+    size, floor = 0, 0.0  # what a score must beat: the root's once the heap is full
+    for d in range(len(scores)):
+        s = scores[d]
+        if s <= floor:  # docnums go up, so a tie with the root loses to it
+            continue
+        i = size
+        if size < k:  # sift the new entry up from the end
+            size += 1
+            while i > 0:
+                up = (i - 1) // 2
+                if heap_scores[up] < s or (heap_scores[up] == s and heap_docs[up] > d):
+                    break
+                heap_scores[i], heap_docs[i] = heap_scores[up], heap_docs[up]
+                i = up
+        else:  # replace the root and sift down
+            i = 0
+            while 2 * i + 1 < size:
+                child = 2 * i + 1
+                if child + 1 < size and (heap_scores[child + 1] < heap_scores[child] or (
+                        heap_scores[child + 1] == heap_scores[child] and heap_docs[child + 1] > heap_docs[child])):
+                    child += 1
+                if heap_scores[child] > s or (heap_scores[child] == s and heap_docs[child] < d):
+                    break
+                heap_scores[i], heap_docs[i] = heap_scores[child], heap_docs[child]
+                i = child
+        heap_scores[i], heap_docs[i] = s, d
+        if size == k:
+            floor = heap_scores[0]
+    for i in range(1, size):  # best first, by insertion: k is small
+        s, d = heap_scores[i], heap_docs[i]
+        j = i
+        while j > 0 and (heap_scores[j - 1] < s or (heap_scores[j - 1] == s and heap_docs[j - 1] > d)):
+            heap_scores[j], heap_docs[j] = heap_scores[j - 1], heap_docs[j - 1]
+            j -= 1
+        heap_scores[j], heap_docs[j] = s, d
+    return heap_docs[:size], heap_scores[:size]
+
+
+KERNELS = ("found_at", "term_sets", "term_values", "bigram_counts", "top_k")
 _I64 = "int64[::1]"
 _SIGNATURES = {  # the only argument types they are called with: any other is a TypeError once compiled
     "found_at": f"(uint64[::1], {_I64}, uint64[::1])",
     "term_sets": f"({_I64}, {_I64}, {_I64}, {_I64}, {_I64}, {_I64})",
     "term_values": f"(float64[::1], {_I64}, {_I64}, {_I64})",
     "bigram_counts": f"({_I64}, {_I64}, {_I64}, {_I64}, {_I64}, int64)",
+    "top_k": "(float64[::1], int64)",
 }
 PLAIN = {name: globals()[name] for name in KERNELS}
 

@@ -13,7 +13,7 @@ import numpy as np
 from .analysis import STOP_WORDS, stem, words
 from .query import QUESTION_WORDS
 from .scan import AFTER_WORD, BEFORE_WORD
-from .termcodes import DTYPE, term_code
+from .termcodes import codes
 
 _KINDS = (
     ("number", re.compile(r"\bhow (many|much|long|old|far|large|big|tall|high|often|fast)\b"
@@ -100,29 +100,30 @@ class Question:
 
     @cached_property
     def word_codes(self) -> np.ndarray:
-        """The codes of the words, sorted."""
-        return np.array(sorted({term_code(w) for w in self.words}), dtype=DTYPE)
+        """The codes of the words."""
+        return codes(list(self.words))
 
     @cached_property
-    def bigram_keys(self) -> tuple[np.ndarray, np.ndarray]:
-        """The codes of the bigrams' terms, sorted; and each bigram as one number, sorted: the
-        places of its two terms among those codes, i * (number of codes) + j."""
-        codes = sorted({term_code(t) for pair in self.bigrams for t in pair})
-        place = {c: n for n, c in enumerate(codes)}
-        keys = sorted(place[term_code(a)] * len(codes) + place[term_code(b)] for a, b in self.bigrams)
-        return np.array(codes, dtype=DTYPE), np.array(keys, dtype=np.int64)
+    def _places(self) -> dict[str, int]:
+        """A number for each term of the bigrams (in the order of the terms)."""
+        return {t: n for n, t in enumerate(sorted({t for pair in self.bigrams for t in pair}))}
+
+    @cached_property
+    def bigram_keys(self) -> tuple[int, np.ndarray]:
+        """How many terms the bigrams have, and each bigram as one number, sorted: the numbers
+        (_places) of its two terms, i * (that many) + j."""
+        place = self._places
+        return len(place), np.array(sorted(place[a] * len(place) + place[b] for a, b in self.bigrams), dtype=np.int64)
 
     @cached_property
     def code_lookup(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The codes of the weighted terms and of the bigrams' terms together, sorted; for each,
-        its term bit (0 for a term not weighted) and its place among bigram_keys' codes (-1 for
+        """The codes of the weighted terms and of the bigrams' terms together; for each, its
+        term bit (0 for a term not weighted) and its number among the bigrams' terms (-1 for
         none)."""
-        bits = self.term_bits
-        paired = {t for pair in self.bigrams for t in pair}
-        found = sorted((term_code(t), bits.get(t, 0), t in paired) for t in bits.keys() | paired)
-        places = accumulate(int(p) for _, _, p in found)  # bigram terms sorted by code, counted from 1
-        return (np.array([c for c, _, _ in found], dtype=DTYPE), np.array([b for _, b, _ in found], dtype=np.int64),
-                np.array([n - 1 if p else -1 for (_, _, p), n in zip(found, places)], dtype=np.int64))
+        bits, place = self.term_bits, self._places
+        terms = [*bits, *(t for t in place if t not in bits)]
+        return (codes(terms), np.array([bits.get(t, 0) for t in terms], dtype=np.int64),
+                np.array([place.get(t, -1) for t in terms], dtype=np.int64))
 
     @cached_property
     def _bit_weights(self) -> dict[int, float]:

@@ -220,8 +220,8 @@ class _Terms:
         q = self.q
         if not q.bigrams:
             return [0.0] * self.n
-        codes, keys = q.bigram_keys
-        counts = kernels.bigram_counts(self.found, self.index, q.code_lookup[2], self.code_first, keys, len(codes))
+        terms, keys = q.bigram_keys
+        counts = kernels.bigram_counts(self.found, self.index, q.code_lookup[2], self.code_first, keys, terms)
         return (counts / len(q.bigrams)).tolist()
 
 

@@ -13,7 +13,7 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.query import Or, Term
 
 from search.analysis import make_analyzer, terms
-from search import fastscore
+from search import kernels
 from search.fastscore import FastScorer, segment_key, top_k
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -231,21 +231,13 @@ def test_top_k_breaks_ties_by_docnum():
     assert top_k(np.zeros(4), 3) == []
 
 
-@given(st.lists(st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.0, 3.25]), min_size=1, max_size=60),
-       st.integers(min_value=1, max_value=12), st.data())
-def test_top_k_with_a_probe_is_top_k(values, k, data):
-    """A probe (any distinct docnums) only narrows what is sorted: the answer, ties included, stays."""
-    scores = np.array(values)
-    probe = np.array(data.draw(st.lists(st.integers(0, len(values) - 1), max_size=len(values), unique=True)),
-                     dtype=np.int64)
-    assert top_k(scores, k, probe) == top_k(scores, k)
-
-
-def test_search_probing_every_query_matches_whoosh(tmp_path, corpus, monkeypatch):
-    """With the probe taken from any postings list (PROBE of 1), ranking is still Whoosh's."""
-    passages, questions = corpus
-    monkeypatch.setattr(fastscore, "PROBE", 1)
-    check_all(build(tmp_path, passages, parts=2), questions, FastScorer())
+@given(st.lists(st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.0, 3.25]), max_size=60), st.integers(min_value=1, max_value=12))
+def test_top_k_is_the_head_of_the_positive_scores_sorted(values, k):
+    """Ties included: the heap keeps the lowest docnums of a tied score, as a sort would."""
+    scores = np.array(values, dtype=np.float64)
+    expected = sorted(((s, d) for d, s in enumerate(values) if s > 0), key=lambda p: (-p[0], p[1]))[:k]
+    assert top_k(scores, k) == expected
+    assert kernels.machine_code()["top_k"](scores, k)[0].tolist() == [d for _, d in expected]
 
 
 def test_engine_first_stage_matches_whooshs_searcher(engine):

@@ -119,13 +119,17 @@ def test_one_code_lookup_agrees_with_the_terms_and_bigrams_it_joins():
     for text in QUESTIONS + ["moon moon landing of the moon", "a", "Who?"]:
         q = read_question(text, {t: 1.0 + n for n, t in enumerate(sorted({*text.lower().split()}))})
         codes, bits, places = q.code_lookup
-        assert list(codes) == sorted(codes)
         weighted = {term_code(t): b for t, b in q.term_bits.items()}
-        paired = q.bigram_keys[0].tolist()
-        for code, bit, place in zip(codes.tolist(), bits.tolist(), places.tolist()):
+        paired = sorted({t for pair in q.bigrams for t in pair})
+        place = {term_code(t): n for n, t in enumerate(paired)}
+        assert len(set(codes.tolist())) == len(codes)
+        for code, bit, number in zip(codes.tolist(), bits.tolist(), places.tolist()):
             assert bit == weighted.get(code, 0)
-            assert place == (paired.index(code) if code in paired else -1)
-        assert set(codes.tolist()) == set(weighted) | set(paired)
+            assert number == place.get(code, -1)
+        assert set(codes.tolist()) == set(weighted) | set(place)
+        terms, keys = q.bigram_keys
+        assert terms == len(paired)
+        assert keys.tolist() == sorted(paired.index(a) * terms + paired.index(b) for a, b in q.bigrams)
 
 
 def test_footprint_counts_the_text_and_every_stored_bytes_field(engine):

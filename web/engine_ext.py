@@ -6,6 +6,7 @@ import threading
 
 from flask import Flask, current_app
 
+from search import kernels
 from search.engine import Engine
 from search.models import SearchResponse
 
@@ -21,6 +22,7 @@ def get_engine() -> Engine:
         with _lock:
             if "qa_engine" not in ext:
                 engine = Engine(current_app.config["INDEX_DIR"])
+                kernels.compile()  # a web app lives long: numba's second to load pays for itself
                 atexit.register(engine.close)
                 ext["qa_engine"] = engine
     return ext["qa_engine"]
