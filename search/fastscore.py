@@ -219,7 +219,7 @@ class FastScorer:
                 if alive is not None:
                     keep = alive[ids]
                     ids, contrib = ids[keep], contrib[keep]
-                np.add.at(part, ids, contrib)
+                kernels.add_at(part, ids, contrib)
                 touched.append((offset, ids))
         if len(self._segments) > len(leaves):
             self.forget({key for _, _, key in leaves})

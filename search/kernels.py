@@ -1,5 +1,5 @@
-"""The query path's loops: the first stage's top k, and the re-ranker's passes over a
-question's hits and its candidates' sentences.
+"""The query path's loops: the first stage's adding of scores and its top k, and the
+re-ranker's passes over a question's hits and its candidates' sentences.
 
 Each kernel is plain Python over numpy arrays, and runs as such until compile() hands them
 all to numba, which turns them into machine code (cached on disk after the first time) with
@@ -197,6 +197,12 @@ def bigram_counts(found, index, term_places, code_first, keys, terms):
     return counts
 
 
+def add_at(sums, ids, values):
+    """sums[ids[j]] += values[j] for each j, in order: np.add.at() without its fixed cost."""
+    for j in range(len(ids)):
+        sums[ids[j]] += values[j]
+
+
 def top_k(scores, k):
     """The docnums of the k best positive scores, best first (score descending, then docnum
     ascending), and their scores: one pass over the scores, keeping the k best so far in a
@@ -241,13 +247,14 @@ def top_k(scores, k):
     return heap_docs[:size], heap_scores[:size]
 
 
-KERNELS = ("found_at", "term_sets", "term_values", "bigram_counts", "top_k")
+KERNELS = ("found_at", "term_sets", "term_values", "bigram_counts", "add_at", "top_k")
 _I64 = "int64[::1]"
 _SIGNATURES = {  # the only argument types they are called with: any other is a TypeError once compiled
     "found_at": f"(uint64[::1], {_I64}, uint64[::1])",
     "term_sets": f"({_I64}, {_I64}, {_I64}, {_I64}, {_I64}, {_I64})",
     "term_values": f"(float64[::1], {_I64}, {_I64}, {_I64})",
     "bigram_counts": f"({_I64}, {_I64}, {_I64}, {_I64}, {_I64}, int64)",
+    "add_at": "(float64[::1], int32[::1], float64[::1])",
     "top_k": "(float64[::1], int64)",
 }
 PLAIN = {name: globals()[name] for name in KERNELS}

@@ -198,10 +198,13 @@ class _Terms:
         kind = q.kind in MARKS_OF
         out = []
         for cand, a, b in zip(self.cands, bounds, bounds[1:]):
+            if b - a == 1:  # no rival
+                out.append((near[a], kind and _offers(q, cand, near[a])))
+                continue
             if a == b:
                 out.append((-1, _offers(q, cand, -1)))
                 continue
-            asking = _asking(cand) if b - a > 1 else ()  # matters only where sentences compete
+            asking = _asking(cand)
             chosen, merit, offered = -1, 0.0, False
             for i, weight in zip(near[a:b], weights[a:b]):
                 offers_here = kind and _offers(q, cand, i)

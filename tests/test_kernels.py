@@ -134,3 +134,23 @@ def test_without_numba_the_kernels_stay_in_python(engine, monkeypatch, caplog):
 def test_the_compile_setting_off_leaves_them_in_python(monkeypatch):
     monkeypatch.setenv("QA_SEARCH_COMPILE", "off")
     assert not kernels.compile() and not kernels.compiled()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 49), st.floats(0, 10)), max_size=80), st.data())
+def test_add_at_compiled_is_its_python_and_numpys(postings, data):
+    base = np.array(data.draw(st.lists(st.floats(0, 10), min_size=50, max_size=50)))
+    ids = np.array([d for d, _ in postings], dtype=np.int32)
+    values = np.array([v for _, v in postings], dtype=np.float64)
+    sums = [base.copy() for _ in range(3)]
+    np.add.at(sums[0], ids, values)
+    kernels.PLAIN["add_at"](sums[1], ids, values)
+    compiled("add_at")(sums[2], ids, values)
+    assert sums[0].tobytes() == sums[1].tobytes() == sums[2].tobytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(0, 4) | st.sampled_from([0.0, 1.5]), max_size=80), st.integers(1, 15))
+def test_top_k_compiled_is_its_python(scores, k):
+    args = (np.array(scores, dtype=np.float64), k)
+    assert same(compiled("top_k")(*args), kernels.PLAIN["top_k"](*args))
