@@ -121,6 +121,19 @@ def term_sets(found, index, term_bits, lengths, sent_first, code_first):
     return sets, local, hit_first
 
 
+def weigh(sets, whole, unit, total):
+    """The weight of each set of term bits: the sum of its terms' integer weights (`whole`, by
+    bit), times `unit`, over `total`: Question.weigh_sets()' fixed-point sums."""
+    out = np.empty(len(sets))
+    for i in range(len(sets)):
+        held = 0
+        for n in range(len(whole)):
+            if (sets[i] >> n) & 1:
+                held += whole[n]
+        out[i] = float(held) * unit / total
+    return out
+
+
 def term_values(weights, lengths, sent_first, hit_first):
     """From the weights of term_sets()' sets, each candidate's best sentence weight, best pair
     of adjacent sentences, best density (a sentence's weight, times 8 / its terms when it has
@@ -247,11 +260,12 @@ def top_k(scores, k):
     return heap_docs[:size], heap_scores[:size]
 
 
-KERNELS = ("found_at", "term_sets", "term_values", "bigram_counts", "add_at", "top_k")
+KERNELS = ("found_at", "term_sets", "weigh", "term_values", "bigram_counts", "add_at", "top_k")
 _I64 = "int64[::1]"
 _SIGNATURES = {  # the only argument types they are called with: any other is a TypeError once compiled
     "found_at": f"(uint64[::1], {_I64}, uint64[::1])",
     "term_sets": f"({_I64}, {_I64}, {_I64}, {_I64}, {_I64}, {_I64})",
+    "weigh": f"({_I64}, {_I64}, float64, float64)",
     "term_values": f"(float64[::1], {_I64}, {_I64}, {_I64})",
     "bigram_counts": f"({_I64}, {_I64}, {_I64}, {_I64}, {_I64}, int64)",
     "add_at": "(float64[::1], int32[::1], float64[::1])",

@@ -4,12 +4,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import accumulate, compress
+from itertools import compress
 from math import frexp, fsum, ldexp
 from typing import Mapping
 
 import numpy as np
 
+from . import kernels
 from .analysis import STOP_WORDS, stem, words
 from .query import QUESTION_WORDS
 from .scan import AFTER_WORD, BEFORE_WORD
@@ -158,8 +159,7 @@ class Question:
         if fixed is None:
             return np.array([self.weigh_bits(b) for b in sets.tolist()], dtype=np.float64)
         whole, unit = fixed
-        held = (sets[:, None] >> np.arange(len(whole))) & 1
-        return (held @ whole).astype(np.float64) * unit / self.total
+        return kernels.weigh(sets, whole, unit, self.total)
 
     def weigh_bits(self, bits: int) -> float:
         """The weighted share of the terms whose bits are set: exactly rerank._weigh() of them

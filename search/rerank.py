@@ -14,7 +14,6 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from . import kernels
-from .kernels import WINDOW
 from .passages import Passage
 from .questions import MARKS_OF, Question, kind_marks, offers
 from .scan import all_tokens
@@ -48,7 +47,7 @@ WEIGHTS = {
     "coverage": 2.0,  # idf-weighted share of the question's terms in the passage
     "sentence": 1.0,  # the same, in the passage's best sentence
     "two_sentences": 0.3,  # the same, in its best pair of adjacent sentences
-    "proximity": 1.5,  # the same, in the best window of WINDOW terms
+    "proximity": 1.5,  # the same, in the best window of kernels.WINDOW terms
     "bigrams": 0.75,  # share of the question's adjacent term pairs found adjacent
     "exact": 1.0,  # share of the question's words found unstemmed
     "doc_best": 2.0,  # best first-stage score in the passage's document, relative

@@ -1,6 +1,5 @@
 """The re-ranker's kernels: compiled by numba, they give the numbers of their Python, to the last bit."""
 import logging
-import sys
 
 import numpy as np
 import pytest
@@ -154,3 +153,15 @@ def test_add_at_compiled_is_its_python_and_numpys(postings, data):
 def test_top_k_compiled_is_its_python(scores, k):
     args = (np.array(scores, dtype=np.float64), k)
     assert same(compiled("top_k")(*args), kernels.PLAIN["top_k"](*args))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(0, 20), min_size=1, max_size=12), st.lists(st.integers(0, 2**12 - 1), max_size=50))
+def test_weigh_compiled_is_its_python(weights, sets):
+    from search.questions import read_question
+    q = read_question("q", {f"t{n}": w for n, w in enumerate(weights)})
+    if q._fixed_point is None:
+        return
+    whole, unit = q._fixed_point
+    args = (np.array(sets, dtype=np.int64) % (1 << len(weights)), whole, unit, q.total)
+    assert same(compiled("weigh")(*args), kernels.PLAIN["weigh"](*args))

@@ -14,7 +14,8 @@ from hypothesis import example, given, strategies as st
 from search import settings as engine_settings
 from search.analysis import STOP_WORDS, stem, words
 from search.questions import offers_kind, read_question
-from search.rerank import FEATURES, WEIGHTS, WINDOW, Candidate, _weigh, best_sentence, feature_rows, rerank
+from search.kernels import WINDOW
+from search.rerank import FEATURES, WEIGHTS, Candidate, _weigh, best_sentence, feature_rows, rerank
 from search.sentences import sentence_spans
 from search.termcodes import term_code
 from tests.support import candidate as make_candidate
