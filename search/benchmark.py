@@ -30,7 +30,7 @@ def evaluate_squad(path: Path | str, ks: Sequence[int], progress: bool = True,
     with tempfile.TemporaryDirectory(prefix="qa-search-eval-") as tmp:
         built = build_index(documents, tmp)
         engine = Engine(tmp)
-        engine.warm()  # thousands of questions: compile the re-ranker's loops, as the server does
+        engine.warm()  # thousands of questions: compile the query path's loops, as the server does
         try:
             return evaluate(engine.ask, questions, ks, progress, name=NAME,
                             passages=_passage_texts(engine), build_seconds=built.seconds)

@@ -145,7 +145,7 @@ class Engine:
             return None
 
     def warm(self) -> None:
-        """Compile the re-ranker's loops (search/kernels.py), open the live index, and load the
+        """Compile the query path's loops (search/kernels.py), open the live index, and load the
         sentence model when it stores vectors, so that the first question does not wait for
         them. Never raises: a problem shows at that question."""
         kernels.compile()

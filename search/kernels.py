@@ -4,7 +4,7 @@ re-ranker's passes over a question's hits and its candidates' sentences.
 Each kernel is plain Python over numpy arrays, and runs as such until compile() hands them
 all to numba, which turns them into machine code (cached on disk after the first time) with
 no other change: the re-ranker's hundred-odd numpy calls a question, each with its fixed
-cost, become five calls. Numba takes about a second to load in a new process, so only a
+cost, become six. Numba takes about a second to load in a new process, so only a
 long-lived one pays it (Engine.warm(): the server's workers and the web app, the evaluation,
 the benchmarks); a one-shot command answers in Python, which is slower by milliseconds. Both
 ways give the same numbers to the last bit: tests/test_kernels.py compares them.
@@ -296,7 +296,7 @@ def compile() -> bool:
     try:
         made = machine_code()
     except Exception as exc:  # not installed, or no code for this machine: Python still answers
-        log.warning("the re-ranker's loops run in Python: numba failed (%s: %s)", type(exc).__name__, exc)
+        log.warning("the query path's loops run in Python: numba failed (%s: %s)", type(exc).__name__, exc)
         return False
     globals().update(made)
     return True

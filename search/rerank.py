@@ -20,7 +20,6 @@ from .scan import all_tokens
 from .semantic import similarities
 
 
-
 class Candidate:
     """A first-stage hit: its score and its passage, whose attributes (doc_id, text, sentences,
     codes, lengths, word_codes, fields, starts) it shows as its own."""

@@ -42,7 +42,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("semantic", "auto", "new indexes store each passage's sentence-model vector, and questions are "
                             "re-ranked with it: auto (when the model is installed), on, off",
             "QA_SEARCH_SEMANTIC"),
-    Setting("compile", "auto", "long-running processes (the server, the evaluation) compile the re-ranker's loops "
+    Setting("compile", "auto", "long-running processes (the server, the evaluation) compile the query path's loops "
                            "with numba when they warm up: auto, or off to leave them in Python", "QA_SEARCH_COMPILE"),
     Setting("max_file_bytes", 20_000_000, "corpus files larger than this are skipped"),
     Setting("max_document_chars", 1_000_000, "documents with longer text are skipped"),
