@@ -2,7 +2,7 @@
 
 Each passage stores the codes of its sentences' terms (indexer field `tcodes`), of the words
 that stand whole in it (`wcodes`) and, when they are its words', where its terms start
-(`tstarts`); a question looks its own up among them with numpy. A code is the first 8 bytes of
+(`tstarts`); a question looks its own up among them (search/kernels.py). A code is the first 8 bytes of
 the string's BLAKE2b digest: the same in every process and on every machine. A question's term
 shares its code with another term of a vocabulary of n with a chance of about n / 2⁶⁴ (one in
 a trillion for ten million terms).
@@ -71,15 +71,6 @@ def encode_whole_words(text: str, words: list[tuple[str, int, int]] | None = Non
 def decode(stored: bytes) -> np.ndarray:
     """encode()'s codes back as a read-only array."""
     return np.frombuffer(stored, dtype=DTYPE)
-
-
-def among(codes: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each code, whether it is one of `known` (sorted, distinct), and if so its index there
-    (else any index): np.isin's answer with fewer steps, for the few known codes of a question."""
-    if not len(known):
-        return np.zeros(len(codes), dtype=bool), np.zeros(len(codes), dtype=np.intp)
-    at = np.minimum(np.searchsorted(known, codes), len(known) - 1)
-    return known[at] == codes, at
 
 
 def encode_starts(starts: list[int]) -> bytes:
